@@ -1,0 +1,67 @@
+"""Every tunable of tenderwatch, declared once with its default and help.
+
+Values come from (highest first) explicit arguments, ``TENDERWATCH_*`` environment
+variables, then the defaults below. ``tenderwatch settings`` prints them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TENDERWATCH_", extra="forbid")
+
+    # Storage
+    data_dir: Path = Field(
+        Path("tenderwatch-data"),
+        description="Folder holding the database, the content-addressed blobs and WARC files.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="postgresql://... to use PostgreSQL; default is SQLite at DATA_DIR/tenderwatch.db.",
+    )
+
+    # Limits on hostile or broken input
+    max_file_bytes: int = Field(200 * 1024 * 1024, description="Largest single input accepted.")
+    max_pages: int = Field(2000, description="PDF pages read per document; the rest are skipped.")
+    max_decompressed_bytes: int = Field(
+        1024 * 1024 * 1024, description="Total bytes extracted from one archive (zip/WARC)."
+    )
+    max_decompression_ratio: float = Field(
+        200.0, description="Largest uncompressed/compressed ratio per archive member (zip bombs)."
+    )
+    max_archive_members: int = Field(100_000, description="Most members read from one archive.")
+    document_timeout_s: float = Field(
+        120.0, description="Wall-clock limit for extracting one document (OCR included)."
+    )
+
+    # OCR
+    ocr: bool = Field(True, description="OCR pages without a text layer when tesseract is present.")
+    ocr_languages: str = Field("chi_sim+eng", description="Tesseract language models to use.")
+    ocr_dpi: int = Field(300, description="Rendering resolution for OCR.")
+    ocr_page_timeout_s: float = Field(60.0, description="Tesseract time limit per page.")
+
+    # Fetching
+    user_agent: str = Field(
+        "tenderwatch/0.1 (+https://github.com/tenderwatch/tenderwatch; research archiving)",
+        description="User-Agent sent with every request.",
+    )
+    http_timeout_s: float = Field(30.0, description="Connect/read timeout per request.")
+    http_max_redirects: int = Field(5, description="Redirects followed before giving up.")
+    allow_private_networks: bool = Field(
+        False, description="Allow fetching loopback/private/link-local addresses (off: SSRF guard)."
+    )
+    proxy: str | None = Field(None, description="HTTP(S) proxy URL for all fetches.")
+
+    # Work
+    workers: int = Field(0, description="Worker processes for extraction; 0 means one per core.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment with explicit overrides (None values are ignored)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]
