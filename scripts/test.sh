@@ -11,6 +11,7 @@ eval "$(scripts/pg-test-server.sh start "$pg_dir")"
 
 echo "==> ruff"
 .venv/bin/ruff check tenderwatch tests bench examples
+.venv/bin/ruff format --check tenderwatch tests bench examples
 echo "==> mypy --strict"
 .venv/bin/mypy
 echo "==> pytest"

@@ -31,14 +31,18 @@ class EvalRow(BaseModel):
             (self.recall, self.floor_recall),
             (self.accuracy, self.floor_accuracy),
         ]
-        return all(floor is None or (value is not None and value >= floor) for value, floor in checks)
+        return all(
+            floor is None or (value is not None and value >= floor) for value, floor in checks
+        )
 
 
 class EvalReport(BaseModel):
     name: str
     corpus: str = Field(description="where the labelled cases came from")
     rows: list[EvalRow]
-    errors: list[str] = Field(default_factory=list, description="misses and false alarms, for humans")
+    errors: list[str] = Field(
+        default_factory=list, description="misses and false alarms, for humans"
+    )
 
     @property
     def passed(self) -> bool:

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         None,
-        description="postgresql://... to use PostgreSQL; default is SQLite at DATA_DIR/tenderwatch.db.",
+        description="postgresql://... to use PostgreSQL; default: SQLite in DATA_DIR.",
     )
 
     # Limits on hostile or broken input
@@ -65,3 +65,43 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment with explicit overrides (None values are ignored)."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)  # type: ignore[arg-type]
+
+
+def settings_reference(current: Settings | None = None) -> list[dict[str, str]]:
+    """One row per setting (variable, value, default, help): drives `tenderwatch settings`
+    and docs/settings.md, so the documentation cannot drift from the code."""
+    current = current or Settings()
+    prefix = Settings.model_config.get("env_prefix", "")
+    rows = []
+    for name, field in Settings.model_fields.items():
+        rows.append(
+            {
+                "name": name,
+                "variable": f"{prefix}{name.upper()}",
+                "value": str(getattr(current, name)),
+                "default": str(field.default),
+                "help": field.description or "",
+            }
+        )
+    return rows
+
+
+def settings_markdown() -> str:
+    """The body of docs/settings.md."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is an environment variable (or a CLI option where a command offers one).",
+        "Generated from `tenderwatch/settings.py` by `python -m tenderwatch.settings`;",
+        "a test fails when this page and the code disagree.",
+        "",
+        "| variable | default | meaning |",
+        "| --- | --- | --- |",
+    ]
+    for row in settings_reference(Settings(data_dir=Path("tenderwatch-data"))):
+        lines.append(f"| `{row['variable']}` | `{row['default']}` | {row['help']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

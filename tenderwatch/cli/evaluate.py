@@ -16,8 +16,11 @@ def _load_evaluations() -> None:
     # Importing an area registers its evaluation; areas that are not built yet are absent.
     import importlib
 
-    for module in ("tenderwatch.detect.evaluation", "tenderwatch.facts.evaluation",
-                   "tenderwatch.vendors.evaluation"):
+    for module in (
+        "tenderwatch.detect.evaluation",
+        "tenderwatch.facts.evaluation",
+        "tenderwatch.vendors.evaluation",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -53,10 +56,18 @@ def _print_report(report: EvalReport) -> None:
 
 @app.command("eval")
 def eval_command(
-    rules: Annotated[bool, typer.Option("--rules", help="Detection rules vs the labelled corpus.")] = False,
-    facts: Annotated[bool, typer.Option("--facts", help="Procurement facts vs labelled notices.")] = False,
-    vendors: Annotated[bool, typer.Option("--vendors", help="Vendor matching vs labelled name pairs.")] = False,
-    corpus: Annotated[Path | None, typer.Option(help="Labelled corpus folder (default: the bundled one).")] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="Detection rules vs the labelled corpus.")
+    ] = False,
+    facts: Annotated[
+        bool, typer.Option("--facts", help="Procurement facts vs labelled notices.")
+    ] = False,
+    vendors: Annotated[
+        bool, typer.Option("--vendors", help="Vendor matching vs labelled name pairs.")
+    ] = False,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Labelled corpus folder (default: the bundled one).")
+    ] = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Measure quality against labelled data; exit 4 if any pinned floor is missed.
