@@ -1,0 +1,333 @@
+"""Text normalization for matching and search, with a map back to the original text.
+
+The transform (see docs/extraction.md):
+
+1. per character: NFKC (full-width forms, Kangxi radicals such as ⽉ → 月), lowercase and
+   traditional → simplified Chinese, iterated until the character is stable;
+2. invisible characters that split words (zero-width space/joiners, soft hyphen, BOM,
+   variation selectors) are removed;
+3. whitespace: a run of whitespace *between two CJK characters* is removed (OCR and PDF
+   columns break words: 维 吾 尔 → 维吾尔); any other run becomes one space.
+
+Why per character: OpenCC's phrase-level ``t2s`` runs at under 1 MB/s on this machine while
+``str.translate`` with one precomputed table runs at ~45 MB/s. Phrase conversions only change
+which simplified form a handful of ambiguous characters take (乾 → 干 vs 乾), which rule
+literals normalized the same way never notice. Combining sequences (accents, Hangul jamo,
+half-width kana voicing marks) are the one place where NFKC looks across characters; they
+are found with a regex and normalized as a unit.
+
+Offsets: most characters map 1:1, so the map only stores *atomic segments* - places where
+a span of the original became a span of different length (expansions such as ㎏ → kg,
+removed whitespace, combining clusters). Between segments the offset shift is constant.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import unicodedata
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+# Characters that are invisible yet break a word in two (zero-width space and joiners,
+# soft hyphen, BOM, variation selectors); removed before matching.
+_INVISIBLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x2060, 0x2064),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xE0100, 0xE01EF),
+)
+# Scripts written without spaces between words: whitespace between two of these is an
+# artefact of layout or OCR, not a word boundary. Hangul is excluded: Korean uses spaces.
+_CJK = (
+    "\u2e80-\u2fdf\u2ff0-\u2fff\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff"
+    "\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f"
+    "\U00020000-\U0003134f"
+)
+# Code points examined when building the tables: everything up to the end of the CJK
+# extension planes; planes 4-13 are unassigned and 15-16 are private use.
+_LAST_TABLE_CODE_POINT = 0x323AF
+# All whitespace (str.isspace) lies below U+3001.
+_LAST_SPACE = 0x3000
+# Hangul vowel and trailing-consonant jamo compose with the preceding syllable.
+_HANGUL_JOINERS = ((0x1161, 0x1175), (0x11A8, 0x11C2))
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalized text plus the segments needed to map its spans back to the original."""
+
+    text: str
+    original_length: int
+    # Atomic segments, sorted: normalized [n_start, n_end) came from original
+    # [o_start, o_end) as a whole; outside them, offsets shift by a constant.
+    _n_start: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    _n_end: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    _o_start: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    _o_end: array[int] = field(default_factory=lambda: array("q"), repr=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Span ``[start, end)`` of :attr:`text` -> the span of original characters it came from.
+
+        A span touching part of an expansion (the ``k`` of ``kg`` from ``㎏``) widens to the
+        whole original character, so the original span always normalizes to a text that
+        contains the normalized span.
+        """
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span ({start}, {end}) outside normalized text of {len(self.text)}")
+        if start == end:
+            position = self._boundary(start)
+            return position, position
+        return self._start(start), self._end(end)
+
+    def _start(self, position: int) -> int:
+        k = bisect_right(self._n_start, position) - 1
+        if k < 0:
+            return position
+        if position < self._n_end[k]:
+            return self._o_start[k]
+        return position - self._n_end[k] + self._o_end[k]
+
+    def _end(self, position: int) -> int:
+        last = position - 1
+        k = bisect_right(self._n_start, last) - 1
+        if k < 0:
+            return position
+        if last < self._n_end[k]:
+            return self._o_end[k]
+        return position - self._n_end[k] + self._o_end[k]
+
+    def _boundary(self, position: int) -> int:
+        if position == len(self.text):
+            return self.original_length
+        return self._start(position)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    # Per-character transform indexed by code point: a code point (1:1) or a string.
+    # A list, not a dict: str.translate raises and clears a KeyError for every character
+    # missing from a dict, which halves its speed on Chinese text.
+    translate: list[int | str]
+    scans: tuple[re.Pattern[str], ...]  # find runs that need more than the table
+    parts: re.Pattern[str]  # splits such a run into gaps, clusters and expansions
+    gap_only: re.Pattern[str]
+    space: re.Pattern[str]
+    cjk: re.Pattern[str]
+    invisible: re.Pattern[str]
+
+
+def _char_class(code_points: Iterable[int]) -> str:
+    """A regex character class body for the given code points, compressed into ranges."""
+    parts: list[str] = []
+    ordered = sorted(set(code_points))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        first, last = re.escape(chr(ordered[i])), re.escape(chr(ordered[j]))
+        parts.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(parts)
+
+
+def _t2s_characters() -> dict[str, str]:
+    """OpenCC's traditional -> simplified character table (first candidate of each entry)."""
+    text = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        source, _, targets = line.partition("\t")
+        if len(source) == 1 and targets:
+            table[source] = targets.split(" ")[0]
+    return table
+
+
+def _transform(text: str, t2s: dict[str, str]) -> str:
+    """NFKC, lowercase and t2s, per character, repeated until stable (so it is idempotent)."""
+    for _ in range(4):
+        step = "".join(unicodedata.normalize("NFKC", c).lower() for c in text)
+        step = "".join(t2s.get(c, c) for c in step)
+        if step == text:
+            break
+        text = step
+    return text
+
+
+@cache
+def _tables() -> _Tables:
+    """Built once per process on first use (a few tenths of a second), never at import."""
+    t2s = _t2s_characters()
+    invisible = {cp for low, high in _INVISIBLE for cp in range(low, high + 1)}
+    spaces = {cp for cp in range(_LAST_SPACE + 1) if chr(cp).isspace()}
+    translate: list[int | str] = list(range(_LAST_TABLE_CODE_POINT + 1))
+    expansions: set[int] = set()
+    seconds = {cp for low, high in _HANGUL_JOINERS for cp in range(low, high + 1)}
+    decomposable: list[int] = []
+    for cp in range(_LAST_TABLE_CODE_POINT + 1):
+        ch = chr(cp)
+        decomposition = unicodedata.decomposition(ch)
+        if unicodedata.combining(ch) or unicodedata.category(ch)[0] == "M":
+            seconds.add(cp)
+        if decomposition:
+            decomposable.append(cp)
+            fields = decomposition.split()
+            if len(fields) == 2 and not decomposition.startswith("<"):
+                seconds.add(int(fields[1], 16))
+        elif ch not in t2s and ch.lower() == ch and cp not in spaces:
+            continue  # the vast majority: nothing to do
+        if cp in invisible:
+            continue  # always removed by the scan
+        if cp in spaces:
+            # A lone whitespace character between non-CJK text becomes a space right here;
+            # every other whitespace run is found by the scan.
+            translate[cp] = 0x20
+            continue
+        out = _transform(ch, t2s)
+        if any(c.isspace() for c in out):
+            # Spacing accents (¨ -> " ̈") would smuggle whitespace into the text.
+            out = ch.lower() if len(ch.lower()) == 1 else ch
+        translate[cp] = ord(out) if len(out) == 1 else out
+        if len(out) != 1:
+            expansions.add(cp)
+    # A character joins the one before it if its decomposition starts with a combining
+    # character (half-width katakana voicing mark ﾞ -> U+3099 joins too).
+    joiners = set(seconds)
+    for cp in decomposable:
+        if ord(unicodedata.normalize("NFKD", chr(cp))[0]) in seconds:
+            joiners.add(cp)
+    joiners -= invisible | spaces
+    gap = _char_class(spaces | invisible)
+    # Two scans find the runs that the per-character table cannot handle, each starting
+    # with a character class so that the regex engine skips ordinary text at C speed
+    # (~250 MB/s). The class must be BMP-only (a bitmap): one catch-all range stands in
+    # for astral starters, checked precisely by a look-behind.
+    starters = invisible | joiners | expansions
+    bmp_start = _char_class(cp for cp in starters if cp <= 0xFFFF)
+    astral_start = _char_class(cp for cp in starters if cp > 0xFFFF)
+    astral = "\U00010000-\U0010ffff"
+    ws = _char_class(spaces)
+    more = _char_class(spaces | invisible | joiners | expansions)
+    scans = (
+        # invisible characters, combining marks, expansions
+        re.compile(f"[{bmp_start}{astral}](?:(?<=[^{astral}])|(?<=[{astral_start}]))[{more}]*+"),
+        # whitespace runs longer than one character, or between two CJK characters
+        re.compile(f"[{ws}](?:(?=[{gap}])|(?<=[{_CJK}].)(?=[{_CJK}]))[{more}]*+", re.DOTALL),
+    )
+    invisible_class = _char_class(invisible)
+    join = _char_class(joiners)
+    parts = re.compile(
+        # a base character with the marks that combine into it; invisible characters
+        # between them are dropped first, or a second pass would combine them
+        f"(?P<cluster>[^{gap}]?[{invisible_class}]*+[{join}][{join}{invisible_class}]*+)"
+        f"|(?P<gap>[{gap}]++)"
+        "|(?P<other>.)",
+        re.DOTALL,
+    )
+    return _Tables(
+        translate=translate,
+        scans=scans,
+        parts=parts,
+        gap_only=re.compile(f"[{gap}]+"),
+        space=re.compile(f"[{_char_class(spaces)}]"),
+        # A combining mark (half-width ﾞ) is no CJK neighbour: removing the gap before it
+        # would let it compose on a second pass.
+        cjk=re.compile(f"(?![{join}])[{_CJK}]"),
+        invisible=re.compile(f"[{invisible_class}]+"),
+    )
+
+
+def _gap(tables: _Tables, text: str, begin: int, finish: int) -> str:
+    """What a run of whitespace and invisible characters becomes."""
+    between_cjk = (
+        begin > 0
+        and finish < len(text)
+        and tables.cjk.match(text, begin - 1) is not None
+        and tables.cjk.match(text, finish) is not None
+    )
+    return "" if between_cjk or tables.space.search(text, begin, finish) is None else " "
+
+
+def _cluster(tables: _Tables, text: str) -> str:
+    """Normalize a base character with its combining marks as one unit."""
+    out = tables.invisible.sub("", text)
+    for _ in range(3):  # lowercasing can un-order marks (İ -> i + U+0307); repeat until stable
+        again = unicodedata.normalize("NFKC", out).translate(tables.translate)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def _runs(tables: _Tables, text: str) -> Iterator[re.Match[str]]:
+    rare, spaces = (scan.finditer(text) for scan in tables.scans)
+    first = next(rare, None)
+    if first is None:  # the usual case: no invisible, combining or expanding characters
+        return spaces
+    return heapq.merge(itertools.chain((first,), rare), spaces, key=_match_start)
+
+
+def _match_start(match: re.Match[str]) -> int:
+    return match.start()
+
+
+def normalize(text: str) -> Normalized:
+    """Normalize ``text`` for matching, keeping a map from normalized spans to original ones."""
+    tables = _tables()
+    # Pieces are raw original text (translated all at once at the end; every character
+    # there maps 1:1) and already-normalized replacements for the runs the scans find.
+    pieces: list[str] = []
+    segments: list[int] = []  # flat (n_start, n_end, o_start, o_end) per atomic segment
+    last = 0  # original offset handled so far
+    shift = 0  # normalized offset minus original offset at ``last``
+    for match in _runs(tables, text):
+        begin, finish = match.span()
+        if begin < last:
+            continue  # the other scan found the same run from a later character
+        if tables.gap_only.fullmatch(text, begin, finish) is not None:
+            parts: Iterable[tuple[int, int, str]] = ((begin, finish, "gap"),)
+        else:
+            if begin > last:
+                begin -= 1  # a combining mark at the start of the run needs its base
+            parts = (
+                (*part.span(), part.lastgroup or "")
+                for part in tables.parts.finditer(text, begin, finish)
+            )
+        pieces.append(text[last:begin])
+        for p_begin, p_finish, kind in parts:
+            if kind == "gap":
+                out = _gap(tables, text, p_begin, p_finish)
+            elif kind == "cluster":
+                out = _cluster(tables, text[p_begin:p_finish])
+            else:
+                out = text[p_begin:p_finish].translate(tables.translate)
+            pieces.append(out)
+            n_begin = p_begin + shift
+            segments += (n_begin, n_begin + len(out), p_begin, p_finish)
+            shift += len(out) - (p_finish - p_begin)
+        last = finish
+    pieces.append(text[last:])
+    return Normalized(
+        "".join(pieces).translate(tables.translate),
+        len(text),
+        array("q", segments[0::4]),
+        array("q", segments[1::4]),
+        array("q", segments[2::4]),
+        array("q", segments[3::4]),
+    )
+
+
+def normalize_query(text: str) -> str:
+    """The same transform as :func:`normalize`, for rule literals and search queries."""
+    return normalize(text).text
