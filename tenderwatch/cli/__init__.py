@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import archive, config, detect, evaluate  # noqa: F401  (modules register their commands)
+from . import archive, config, detect, evaluate, vendors  # noqa: F401  (modules register commands)
 from .app import app
 
 
