@@ -7,6 +7,6 @@ scripts/setup.sh
 export TENDERWATCH_DATA_DIR="${TENDERWATCH_DATA_DIR:-tenderwatch-data}"
 tw=.venv/bin/tenderwatch
 # Exit code 2 only means some example inputs are deliberately unreadable; keep going.
-$tw ingest examples/ || [ $? -eq 2 ]
+$tw ingest examples/corpus/ || [ $? -eq 2 ]
 $tw stats
 $tw ls --risk high --risk medium
