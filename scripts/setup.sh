@@ -13,6 +13,7 @@ APT_PACKAGES=(
   postgresql postgresql-contrib                           # optional server backend (pg_trgm)
   ripgrep                                                 # benchmark baseline
   poppler-utils                                           # pdftoppm, to look at generated reports
+  libicu-dev pkg-config g++                               # build PyICU for followthemoney (tests)
 )
 
 if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi

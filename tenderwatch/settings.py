@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         200.0, description="Largest uncompressed/compressed ratio per archive member (zip bombs)."
     )
     max_archive_members: int = Field(100_000, description="Most members read from one archive.")
+    facts_max_chars: int = Field(
+        2_000_000,
+        description="Characters of a document's text read for procurement facts; beyond is noted.",
+    )
     document_timeout_s: float = Field(
         120.0, description="Wall-clock limit for extracting one document (OCR included)."
     )
@@ -56,6 +60,38 @@ class Settings(BaseSettings):
         False, description="Allow fetching loopback/private/link-local addresses (off: SSRF guard)."
     )
     proxy: str | None = Field(None, description="HTTP(S) proxy URL for all fetches.")
+    http_deadline_s: float = Field(
+        300.0, description="Wall-clock limit for one fetch, redirects and slow bodies included."
+    )
+    warc_max_file_bytes: int = Field(
+        1024 * 1024 * 1024, description="WARC files are rotated once they reach this size."
+    )
+
+    # Crawling portals and alerts (docs/crawling.md)
+    crawl_retries: int = Field(3, description="Retries of a request answered 429/5xx or cut off.")
+    crawl_backoff_s: float = Field(
+        2.0, description="First retry delay; doubles per retry, a longer Retry-After wins."
+    )
+    crawl_max_backoff_s: float = Field(120.0, description="Longest wait between two retries.")
+    crawl_rate_limits: bool = Field(
+        True, description="Keep each source's per-host delay; off only to benchmark a local server."
+    )
+    watch_interval_s: float = Field(3600.0, description="Pause between two `watch` rounds.")
+    alerts_file: Path | None = Field(
+        None, description="YAML file of saved searches that send alerts (docs/crawling.md)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail alerts.")
+    smtp_port: int = Field(25, description="SMTP server port.")
+    smtp_sender: str = Field("tenderwatch@localhost", description="From address of alert mail.")
+
+    # Detection
+    detect_matcher: str = Field(
+        "auto",
+        description="Multi-pattern matcher: auto (hyperscan when importable), hyperscan or python.",
+    )
+    detect_max_hits: int = Field(
+        200_000, description="Pattern hits kept per document; text after the limit is not scanned."
+    )
 
     # Work
     workers: int = Field(0, description="Worker processes for extraction; 0 means one per core.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import archive, config, detect, evaluate, vendors  # noqa: F401  (modules register commands)
+from . import archive, config, detect, evaluate, facts, vendors  # noqa: F401  (registers commands)
 from .app import app
 
 

@@ -1,0 +1,159 @@
+"""Writing facts and processes to the tables of migration 0005_facts.sql.
+
+Functions take an open DB-API connection with ``?`` parameters (sqlite3) inside the
+caller's transaction, so the ingest pipeline stores a document's facts in the same
+commit as the document. Writing replaces what was stored for the document: re-reading
+the same bytes stores the same rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .model import DateRole, NoticeFacts, Source
+from .processes import Process
+
+Row = tuple[Any, ...]
+
+
+def _insert(table: str, columns: str) -> str:
+    count = len(columns.split(","))
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * count)})"
+
+
+def _source(source: Source) -> Row:
+    return (source.page, source.start, source.end, source.text)
+
+
+def value_rows(facts: NoticeFacts) -> Iterator[Row]:
+    """(field, value, currency, lot, error, page, start, end, original) per value."""
+    for name in (
+        "notice_type",
+        "project_code",
+        "project_name",
+        "buyer",
+        "buyer_address",
+        "agency",
+        "delivery_place",
+    ):
+        fact = getattr(facts, name)
+        if fact is not None:
+            yield (name, str(fact.value), None, None, None, *_source(fact.source))
+    for supplier in facts.suppliers:
+        yield ("supplier", supplier.value, None, None, None, *_source(supplier.source))
+    for amount in facts.amounts:
+        value = None if amount.value is None else str(amount.value)
+        yield (
+            f"amount.{amount.role}",
+            value,
+            amount.currency,
+            amount.lot,
+            amount.error,
+            *_source(amount.source),
+        )
+    for when in facts.dates:
+        value = None if when.value is None else when.value.isoformat()
+        yield (f"date.{when.role}", value, None, None, when.error, *_source(when.source))
+    for region in facts.regions:
+        yield (
+            f"region.{region.role}",
+            region.division.code,
+            None,
+            None,
+            None,
+            *_source(region.source),
+        )
+
+
+def write_facts(db: sqlite3.Connection, doc_id: str, facts: NoticeFacts) -> None:
+    """Replace the stored facts of ``doc_id`` (call inside the ingest transaction)."""
+    for table in ("fact_values", "fact_items", "fact_products", "notice_facts"):
+        db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+    buyer_region = next((r for r in facts.regions if r.role == "buyer"), None)
+    published = facts.date_of(DateRole.PUBLICATION)
+    db.execute(
+        _insert(
+            "notice_facts",
+            "doc_id, notice_type, project_code, project_name, buyer, agency, buyer_division,"
+            " autonomous, published, facts, extractor_version",
+        ),
+        (
+            doc_id,
+            facts.notice_type.value.value if facts.notice_type else None,
+            facts.project_code.value if facts.project_code else None,
+            facts.project_name.value if facts.project_name else None,
+            facts.buyer.value if facts.buyer else None,
+            facts.agency.value if facts.agency else None,
+            buyer_region.division.code if buyer_region else None,
+            int(any(r.autonomous for r in facts.regions)),
+            published.value.isoformat() if published and published.value else None,
+            facts.model_dump_json(),
+            facts.extractor_version,
+        ),
+    )
+    db.executemany(
+        _insert(
+            "fact_values",
+            "doc_id, seq, field, value, currency, lot, error, page, start_offset, end_offset,"
+            " original",
+        ),
+        [(doc_id, seq, *row) for seq, row in enumerate(value_rows(facts))],
+    )
+    db.executemany(
+        _insert(
+            "fact_items",
+            "doc_id, seq, name, brand, model, quantity, unit, unit_price, total_price, lot, page,"
+            " start_offset, end_offset",
+        ),
+        [
+            (doc_id, seq, i.name, i.brand, i.model, _text(i.quantity), i.unit, _text(i.unit_price),
+             _text(i.total_price), i.lot, i.source.page, i.source.start, i.source.end)
+            for seq, i in enumerate(facts.items)
+        ],
+    )  # fmt: skip
+    db.executemany(
+        _insert(
+            "fact_products",
+            "doc_id, seq, maker, family, model, pattern, page, start_offset, end_offset, original",
+        ),
+        [
+            (doc_id, seq, p.maker, p.family, p.model, p.pattern, *_source(p.source))
+            for seq, p in enumerate(facts.products)
+        ],
+    )
+
+
+def read_facts(db: sqlite3.Connection, doc_id: str) -> NoticeFacts | None:
+    row = db.execute("SELECT facts FROM notice_facts WHERE doc_id = ?", (doc_id,)).fetchone()
+    return None if row is None else NoticeFacts.model_validate_json(row[0])
+
+
+def stored_facts(db: sqlite3.Connection) -> Iterator[tuple[str, NoticeFacts]]:
+    for doc_id, data in db.execute("SELECT doc_id, facts FROM notice_facts ORDER BY doc_id"):
+        yield doc_id, NoticeFacts.model_validate_json(data)
+
+
+def write_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
+    """Replace all processes (linking is recomputed over every stored notice)."""
+    db.execute("DELETE FROM process_notices")
+    db.execute("DELETE FROM processes")
+    for process in processes:
+        db.execute(
+            _insert("processes", "id, link_key, project_code, buyer, title, stage"),
+            (process.id, process.key, process.project_code, process.buyer, process.title,
+             process.stage.value if process.stage else None),
+        )  # fmt: skip
+        db.executemany(
+            _insert("process_notices", "process_id, doc_id, notice_type, published"),
+            [
+                (process.id, n.doc_id, n.notice_type.value if n.notice_type else None,
+                 n.published.isoformat() if n.published else None)
+                for n in process.notices
+            ],
+        )  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
