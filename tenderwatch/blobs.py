@@ -1,0 +1,52 @@
+"""Content-addressed blob store: the exact bytes of every document, kept under
+``DATA_DIR/blobs/ab/cd/<sha256>`` so a document id always leads back to its evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def sha256_hex(data: bytes) -> str:
+    """A document id: the lowercase hex sha256 of its bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Writes are atomic (temp file, fsync, rename) and idempotent, so a crash never
+    leaves a truncated blob under its final name and re-ingesting costs one ``stat``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, digest: str) -> Path:
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a sha256 hex digest: {digest!r}")
+        return self.root / digest[:2] / digest[2:4] / digest
+
+    def exists(self, digest: str) -> bool:
+        return self.path_for(digest).is_file()
+
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Store ``data`` and return its sha256; a blob already present is left alone."""
+        digest = digest or sha256_hex(data)
+        final = self.path_for(digest)
+        if final.is_file():
+            return digest
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, final)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        return self.path_for(digest).read_bytes()

@@ -1,0 +1,539 @@
+"""Ingest: inputs in, documents stored. Per input: size limit, sha256, duplicate check,
+blob, extraction + normalization + scan in a worker process, then one transaction that
+commits the document with its pages, search index, capture, flags and risk.
+
+Crash safety comes from that order: a blob is written before its document row and blobs
+are idempotent, so after ``kill -9`` a re-run redoes exactly the documents that never
+committed. See docs/storage.md.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from .blobs import BlobStore, sha256_hex
+from .model import Extraction, ExtractionStatus, Page, Risk, ScanResult
+from .settings import Settings
+from .sources import Input, Origin
+from .store.base import Capture, DocumentRecord, InputError, NewDocument, Store, StoredPage
+
+if TYPE_CHECKING:
+    from .detect import RuleSet
+
+UNKNOWN_MEDIA_TYPE = "application/octet-stream"
+# fsync is disk latency, not CPU: a few threads keep it off the critical path.
+BLOB_WRITER_THREADS = 8
+# Finished documents are committed together (each whole: never half a document), at most
+# this many or this old; a kill -9 loses at most that much work, which a re-run redoes.
+COMMIT_BATCH = 64
+COMMIT_WAIT_S = 1.0
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+class Failure(BaseModel):
+    source: str
+    reason: str
+
+
+class IngestEvent(BaseModel):
+    """Reported to the progress callback once per input, after its outcome is committed."""
+
+    label: str
+    outcome: Outcome
+    doc_id: str | None = None
+    detail: str | None = None
+
+
+class IngestSummary(BaseModel):
+    new: int = 0
+    duplicate: int = 0
+    failed: list[Failure] = Field(default_factory=list)
+    by_status: dict[str, int] = Field(default_factory=dict, description="new documents by status")
+    by_risk: dict[str, int] = Field(default_factory=dict, description="new documents by risk")
+
+
+Progress = Callable[[IngestEvent], None]
+
+
+# -- the work done in a worker process ------------------------------------------------------
+
+
+class Processed(BaseModel):
+    """What a worker returns for one document."""
+
+    extraction: Extraction
+    normalized: list[str]  # per page, what search and detection run on
+    scan: ScanResult | None
+
+
+def process_document(
+    data: bytes,
+    *,
+    settings: Settings,
+    media_type: str | None,
+    charset_hint: str | None,
+    ruleset: RuleSet,
+) -> Processed:
+    """Extract, normalize and scan one document: a pure function of its bytes."""
+    from .detect import scan
+    from .extract import extract
+    from .normalize import normalize
+
+    extraction = extract(data, settings=settings, media_type=media_type, charset_hint=charset_hint)
+    normalized = [normalize(page.text).text for page in extraction.pages]
+    failed = extraction.status is ExtractionStatus.FAILED
+    return Processed(
+        extraction=extraction,
+        normalized=normalized,
+        scan=None if failed else scan(extraction, ruleset),
+    )
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    data: bytes
+    media_type: str | None
+    charset_hint: str | None
+    settings: Settings
+    ruleset_version: str
+
+
+def _worker(conn: Connection) -> None:
+    # The parent going away (closed pool, or killed with -9) shows up here as EOF or a
+    # broken pipe; either way there is nothing left to do.
+    try:
+        _serve(conn)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return
+
+
+def _serve(conn: Connection) -> None:
+    from .detect import load_ruleset, scan
+
+    try:
+        ruleset = load_ruleset()
+        # Compile the rule set now: the first scan builds the matcher, and that should not
+        # count against the first document's timeout.
+        warm_up = Page(number=1, text="-")
+        scan(Extraction(media_type="text/plain", extractor="warm-up", pages=[warm_up]), ruleset)
+    except Exception as exc:
+        conn.send(f"{type(exc).__name__}: {exc}")
+        return
+    conn.send(READY)
+    while True:
+        job: Job = conn.recv()
+        try:
+            if ruleset.version != job.ruleset_version:  # rules edited since this worker started
+                ruleset = load_ruleset()
+            result: Processed | str = process_document(
+                job.data,
+                settings=job.settings,
+                media_type=job.media_type,
+                charset_hint=job.charset_hint,
+                ruleset=ruleset,
+            )
+        except Exception as exc:  # an extractor bug must cost one document, not the batch
+            result = f"extraction crashed: {type(exc).__name__}: {exc}"
+        conn.send((job.key, result))
+
+
+READY = "ready"  # a worker's first message: rule set compiled, waiting for jobs
+
+
+@dataclass
+class _Slot:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    key: str | None = None
+    deadline: float = 0.0
+    timeout_s: float = 0.0
+
+
+class WorkerError(Exception):
+    """Workers cannot start (e.g. the rule set does not load): nothing can be ingested."""
+
+
+class WorkerPool:
+    """Worker processes that each hold the compiled rule set and take one job at a time,
+    so a document over ``document_timeout_s`` is stopped by killing just its worker (a
+    ``ProcessPoolExecutor`` cannot kill one task). Jobs carry their own settings, so one
+    pool serves every ingest in a process and the rule-set compile is paid once."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        # forkserver: workers fork from a clean, single-threaded server process, not from
+        # the caller (which may hold threads, an open database or an HTTP server).
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(
+            ["tenderwatch.ingest", "tenderwatch.extract", "tenderwatch.detect"]
+        )
+        self._slots = [self._start() for _ in range(size)]
+
+    def _start(self) -> _Slot:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_worker, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Slot(process, parent)
+
+    @property
+    def has_idle(self) -> bool:
+        return any(slot.ready and slot.key is None for slot in self._slots)
+
+    @property
+    def busy(self) -> bool:
+        return any(slot.key is not None for slot in self._slots)
+
+    def submit(self, job: Job) -> None:
+        slot = next(slot for slot in self._slots if slot.ready and slot.key is None)
+        try:
+            slot.conn.send(job)
+        except OSError:  # the idle worker died (killed from outside): use a fresh one
+            self._restart(slot)
+            self._await_ready(slot)
+            slot.conn.send(job)
+        slot.key = job.key
+        slot.timeout_s = job.settings.document_timeout_s
+        slot.deadline = time.monotonic() + slot.timeout_s
+
+    def _restart(self, slot: _Slot) -> None:
+        slot.process.kill()
+        slot.process.join()
+        slot.conn.close()
+        fresh = self._start()
+        slot.process, slot.conn, slot.key, slot.ready = fresh.process, fresh.conn, None, False
+
+    @staticmethod
+    def _await_ready(slot: _Slot) -> None:
+        try:
+            message = slot.conn.recv()
+        except (EOFError, OSError) as exc:
+            message = f"exited ({exc or 'no message'})"
+        if message != READY:
+            raise WorkerError(f"an extraction worker could not start: {message}")
+        slot.ready = True
+
+    def results(self) -> list[tuple[str, Processed | str]]:
+        """Wait until a worker finishes, times out or becomes ready; a string is an error.
+        A job's clock starts when it is sent to a ready worker, never during start-up."""
+        busy = [slot for slot in self._slots if slot.key is not None]
+        starting = [slot for slot in self._slots if not slot.ready]
+        timeout = max(0.0, min(slot.deadline for slot in busy) - time.monotonic()) if busy else None
+        ready = wait([slot.conn for slot in busy + starting], timeout=timeout)
+        for slot in starting:
+            if slot.conn in ready:
+                self._await_ready(slot)
+        done: list[tuple[str, Processed | str]] = []
+        for slot in busy:
+            key = slot.key
+            assert key is not None  # filtered above; not input validation
+            if slot.conn in ready:
+                try:
+                    done.append(slot.conn.recv())
+                    slot.key = None
+                except (EOFError, OSError):
+                    code = slot.process.exitcode
+                    self._restart(slot)
+                    done.append((key, f"extraction worker died (exit code {code})"))
+            elif time.monotonic() >= slot.deadline:
+                self._restart(slot)
+                done.append(
+                    (
+                        key,
+                        f"extraction took longer than document_timeout_s "
+                        f"({slot.timeout_s:g} s); the worker was stopped",
+                    )
+                )
+        return done
+
+    @property
+    def pids(self) -> list[int]:
+        return [slot.process.pid for slot in self._slots if slot.process.pid is not None]
+
+    def close(self) -> None:
+        # Workers hold nothing worth a clean exit, and one may still be compiling the rule
+        # set: stopping them beats waiting for them.
+        for slot in self._slots:
+            slot.conn.close()
+            slot.process.kill()
+        for slot in self._slots:
+            slot.process.join()
+
+
+_POOL: WorkerPool | None = None
+
+
+def worker_pool(settings: Settings) -> WorkerPool:
+    """The process's worker pool, started on first use and kept for later ingests."""
+    global _POOL
+    size = max(1, settings.workers or len(os.sched_getaffinity(0)))
+    if _POOL is not None and (_POOL.size != size or _POOL.busy):
+        _POOL.close()
+        _POOL = None
+    if _POOL is None:
+        _POOL = WorkerPool(size)
+    return _POOL
+
+
+def _discard_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL.close()
+        _POOL = None
+
+
+# -- the ingest loop ------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    origin: Origin
+    size: int
+    media_type: str
+    blob: Future[str]
+    later: list[Origin] = field(default_factory=list)  # same bytes seen again meanwhile
+
+
+class _Ingest:
+    def __init__(
+        self, settings: Settings, store: Store, progress: Progress | None, ruleset_version: str
+    ) -> None:
+        self.settings = settings
+        self.ruleset_version = ruleset_version
+        self.store = store
+        self.blobs = BlobStore(settings.data_dir / "blobs")
+        self.blob_writer = ThreadPoolExecutor(BLOB_WRITER_THREADS, thread_name_prefix="blob")
+        self.progress = progress
+        self.summary = IngestSummary()
+        self.pending: dict[str, _Pending] = {}
+        # Finished documents waiting for the next commit, and captures of their duplicates.
+        self.batch: dict[str, NewDocument] = {}
+        self.batch_captures: list[Capture] = []
+        self.batch_events: list[IngestEvent] = []
+        self.batch_started = 0.0
+
+    def report(
+        self, origin: Origin, outcome: Outcome, doc_id: str | None, detail: str | None
+    ) -> None:
+        """Tell the progress callback, once the outcome is committed: events about a
+        document in the uncommitted batch wait for :meth:`flush`."""
+        event = IngestEvent(label=origin.label, outcome=outcome, doc_id=doc_id, detail=detail)
+        if doc_id is not None and doc_id in self.batch:
+            self.batch_events.append(event)
+        elif self.progress is not None:
+            self.progress(event)
+
+    def fail(self, origin: Origin, reason: str, doc_id: str | None = None) -> None:
+        self.store.record_error(
+            InputError(
+                source=origin.source, member=origin.member, reason=reason, at=datetime.now(UTC)
+            )
+        )
+        self.summary.failed.append(Failure(source=origin.label, reason=reason))
+        self.report(origin, Outcome.FAILED, doc_id, reason)
+
+    def duplicate(self, origin: Origin, doc_id: str, size: int, media_type: str | None) -> None:
+        capture = origin.capture(doc_id, size, media_type)
+        if doc_id in self.batch:
+            self.batch_captures.append(capture)
+            record = self.batch[doc_id].record
+        else:
+            self.store.add_capture(capture)
+            record = self.store.document(doc_id)
+        if record.status is ExtractionStatus.FAILED:
+            # Seen before and unreadable then: still a failure the user should hear about.
+            self.fail(origin, record.error or "document could not be read", doc_id)
+            return
+        self.summary.duplicate += 1
+        self.report(origin, Outcome.DUPLICATE, doc_id, None)
+
+    def accept(self, item: Input, pool: WorkerPool) -> None:
+        """Handle one input now, or hand it to a worker (the pool has an idle one)."""
+        origin = item.origin
+        if item.error is not None or item.data is None:
+            self.fail(origin, item.error or "no data")
+            return
+        data = item.data
+        if not data:
+            self.fail(origin, "empty file (0 bytes): nothing to archive")
+            return
+        if len(data) > self.settings.max_file_bytes:
+            self.fail(
+                origin, f"{len(data)} bytes is over max_file_bytes ({self.settings.max_file_bytes})"
+            )
+            return
+        doc_id = sha256_hex(data)
+        if doc_id in self.pending:
+            self.pending[doc_id].later.append(origin)
+            return
+        if doc_id in self.batch or self.store.has_document(doc_id):
+            self.duplicate(origin, doc_id, len(data), item.media_type)
+            return
+        # The blob is written (fsync included) on a thread while the document is extracted;
+        # finish() waits for it before the document row can commit.
+        blob = self.blob_writer.submit(self.blobs.put, data, doc_id)
+        media_type = item.media_type or UNKNOWN_MEDIA_TYPE
+        self.pending[doc_id] = _Pending(origin, len(data), media_type, blob)
+        pool.submit(
+            Job(
+                doc_id,
+                data,
+                item.media_type,
+                origin.charset_hint,
+                self.settings,
+                self.ruleset_version,
+            )
+        )
+
+    def finish(self, doc_id: str, result: Processed | str) -> None:
+        """Commit a worker's result (or its failure) as one document."""
+        pending = self.pending.pop(doc_id)
+        pending.blob.result()
+        if isinstance(result, str):
+            processed = Processed(
+                extraction=Extraction(
+                    media_type=pending.media_type,
+                    extractor="none",
+                    status=ExtractionStatus.FAILED,
+                    error=result,
+                ),
+                normalized=[],
+                scan=None,
+            )
+        else:
+            processed = result
+        extraction = processed.extraction
+        record = DocumentRecord(
+            id=doc_id,
+            size=pending.size,
+            media_type=extraction.media_type,
+            status=extraction.status,
+            title=extraction.title,
+            extractor=extraction.extractor,
+            charset=extraction.charset,
+            error=extraction.error,
+            extracted_at=datetime.now(UTC),
+        )
+        if not self.batch:
+            self.batch_started = time.monotonic()
+        self.batch[doc_id] = NewDocument(
+            record=record,
+            pages=[
+                StoredPage(number=p.number, text=p.text, normalized=n, ocr=p.ocr)
+                for p, n in zip(extraction.pages, processed.normalized, strict=True)
+            ],
+            full_text=extraction.full_text,
+            warnings=extraction.warnings,
+            capture=pending.origin.capture(doc_id, pending.size, extraction.media_type),
+            scan=processed.scan,
+        )
+        if extraction.status is ExtractionStatus.FAILED:
+            self.fail(pending.origin, extraction.error or "document could not be read", doc_id)
+        else:
+            s = self.summary
+            s.new += 1
+            s.by_status[extraction.status.value] = s.by_status.get(extraction.status.value, 0) + 1
+            if processed.scan is not None:
+                risk = processed.scan.risk.value
+                s.by_risk[risk] = s.by_risk.get(risk, 0) + 1
+            self.report(pending.origin, Outcome.NEW, doc_id, extraction.status.value)
+        for origin in pending.later:
+            self.duplicate(origin, doc_id, pending.size, extraction.media_type)
+        if len(self.batch) >= COMMIT_BATCH:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        """Commit a batch that has waited long enough (inputs may arrive slowly: URLs)."""
+        if self.batch and time.monotonic() - self.batch_started > COMMIT_WAIT_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the finished documents: each one whole, all in one transaction."""
+        if self.batch:
+            self.store.add_documents(list(self.batch.values()), self.batch_captures)
+            events = self.batch_events
+            self.batch, self.batch_captures, self.batch_events = {}, [], []
+            if self.progress is not None:
+                for event in events:
+                    self.progress(event)
+
+
+def ingest(
+    inputs: Iterable[Input], *, settings: Settings, store: Store, progress: Progress | None = None
+) -> IngestSummary:
+    """Store every input; failures are recorded against their input and the batch goes on."""
+    from .detect import load_ruleset
+
+    run = _Ingest(settings, store, progress, str(load_ruleset().version))
+    pool = worker_pool(settings)
+    try:
+        for item in inputs:
+            while not pool.has_idle:
+                for doc_id, result in pool.results():
+                    run.finish(doc_id, result)
+            run.accept(item, pool)
+            run.flush_if_due()
+        while pool.busy:
+            for doc_id, result in pool.results():
+                run.finish(doc_id, result)
+        run.flush()
+    except BaseException:
+        _discard_pool()  # its workers may still hold jobs of this batch
+        raise
+    finally:
+        run.blob_writer.shutdown()
+    return run.summary
+
+
+# -- re-scanning stored documents -------------------------------------------------------------
+
+
+class RescanSummary(BaseModel):
+    documents: int = 0
+    skipped: int = Field(0, description="documents that could not be read, so have no text to scan")
+    by_risk: dict[str, int] = Field(default_factory=dict)
+    ruleset_version: str
+
+
+def rescan(
+    store: Store, *, progress: Callable[[str, Risk | None], None] | None = None
+) -> RescanSummary:
+    """Scan every stored document with the current rule set, replacing flags and risk.
+    Reviewer decisions live in their own table and are never touched."""
+    from .detect import load_ruleset, scan
+
+    ruleset = load_ruleset()
+    summary = RescanSummary(ruleset_version=str(ruleset.version))
+    for doc_id in store.document_ids():
+        extraction = store.extraction(doc_id)
+        if extraction.status is ExtractionStatus.FAILED:
+            summary.skipped += 1
+            if progress is not None:
+                progress(doc_id, None)
+            continue
+        result = scan(extraction, ruleset)
+        store.store_scan(doc_id, result)
+        summary.documents += 1
+        summary.by_risk[result.risk.value] = summary.by_risk.get(result.risk.value, 0) + 1
+        if progress is not None:
+            progress(doc_id, result.risk)
+    return summary

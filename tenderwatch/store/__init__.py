@@ -1,0 +1,7 @@
+"""The archive's storage: the :class:`Store` interface (``base``), the SQLite backend
+(``sqlite``), numbered SQL migrations (``migrations/``) and search helpers (``search``).
+See docs/storage.md."""
+
+from .base import DocumentNotFound, Store, StoreError, open_store
+
+__all__ = ["DocumentNotFound", "Store", "StoreError", "open_store"]

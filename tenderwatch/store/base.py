@@ -1,0 +1,247 @@
+"""The storage interface every backend implements, and the records it reads and writes.
+
+Backends register themselves in :data:`BACKENDS` under a URL scheme; :func:`open_store`
+picks one from ``settings.database_url`` (SQLite under the data directory by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..model import Extraction, ExtractionStatus, Flag, Risk, ScanResult
+from ..registry import Registry
+from ..settings import Settings
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (bad URL, schema problem)."""
+
+
+class DocumentNotFound(StoreError):
+    """No document matches an id or id prefix, or the prefix is ambiguous."""
+
+
+class SourceKind(StrEnum):
+    FILE = "file"
+    ZIP = "zip"
+    WARC = "warc"
+    URL = "url"
+
+
+class Capture(BaseModel):
+    """One time the bytes of a document were seen, with where they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    kind: SourceKind
+    source: str = Field(description="file path, archive path or requested URL")
+    member: str = Field("", description="zip member name or WARC record target URI")
+    url: str | None = Field(None, description="final URL after redirects (URL and WARC captures)")
+    captured_at: datetime
+    size: int
+    media_type: str | None = None
+    http_status: int | None = None
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Content-derived id over the natural key. Re-reading the same file, member or WARC
+        record gives the same id (no duplicate); a new fetch of a URL is a new capture, so the
+        fetch time joins the key for URLs only."""
+        parts = [self.doc_id, self.kind.value, self.source, self.member]
+        if self.kind is SourceKind.URL:
+            parts.append(self.captured_at.isoformat())
+        if self.kind is SourceKind.WARC:
+            parts.append(self.warc_record_id or str(self.warc_offset))
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class DocumentRecord(BaseModel):
+    id: str
+    size: int
+    media_type: str
+    status: ExtractionStatus
+    title: str | None = None
+    extractor: str | None = None
+    charset: str | None = None
+    error: str | None = None
+    extracted_at: datetime
+    risk: Risk | None = Field(None, description="from the latest scan; None before any scan")
+
+
+class StoredPage(BaseModel):
+    number: int
+    text: str
+    normalized: str
+    ocr: bool = False
+
+
+class DocumentScan(BaseModel):
+    doc_id: str
+    risk: Risk
+    reasons: list[str]
+    ruleset_version: str
+    scanned_at: datetime
+
+
+class InputError(BaseModel):
+    """An input that could not be ingested, and why."""
+
+    source: str
+    member: str = ""
+    reason: str
+    at: datetime
+
+
+class DecisionStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    UNSURE = "unsure"
+
+
+class Decision(BaseModel):
+    """A reviewer's judgement of one rule on one document; rows are only ever appended."""
+
+    doc_id: str
+    rule: str
+    status: DecisionStatus
+    note: str = ""
+    reviewer: str
+    decided_at: datetime
+
+
+class Snippet(BaseModel):
+    """A piece of a page's original text with the matched spans (offsets into ``text``)."""
+
+    page: int
+    text: str
+    highlights: list[tuple[int, int]]
+
+    def marked(self, before: str = "[", after: str = "]") -> str:
+        out, position = [], 0
+        for start, end in self.highlights:
+            out += [self.text[position:start], before, self.text[start:end], after]
+            position = end
+        out.append(self.text[position:])
+        return "".join(out)
+
+
+class SearchHit(BaseModel):
+    doc_id: str
+    title: str | None
+    media_type: str
+    risk: Risk | None
+    pages: list[int] = Field(description="pages that match, in order")
+    score: float = Field(description="higher is better")
+    snippets: list[Snippet]
+
+
+class StoreStats(BaseModel):
+    documents: int
+    pages: int
+    captures: int
+    errors: int
+    by_status: dict[str, int]
+    by_media_type: dict[str, int]
+    by_risk: dict[str, int]
+    recent_errors: list[InputError]
+
+
+class NewDocument(BaseModel):
+    """Everything stored for a newly seen document, committed in one transaction."""
+
+    record: DocumentRecord
+    pages: list[StoredPage]
+    full_text: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    capture: Capture
+    scan: ScanResult | None = None
+
+
+class Store(Protocol):
+    """What tenderwatch needs from a database. Writes are atomic per method call."""
+
+    def close(self) -> None: ...
+
+    def has_document(self, doc_id: str) -> bool: ...
+
+    def add_documents(
+        self, documents: Sequence[NewDocument], captures: Sequence[Capture] = ()
+    ) -> None:
+        """Commit whole documents (pages, index, capture, scan), then further captures of
+        them, in one transaction. A document already stored only gains its capture."""
+        ...
+
+    def add_capture(self, capture: Capture) -> bool:
+        """Record a capture; False when this exact capture was already stored."""
+        ...
+
+    def record_error(self, error: InputError) -> None: ...
+
+    def store_scan(self, doc_id: str, scan: ScanResult) -> None:
+        """Replace the document's flags and risk; decisions are never touched."""
+        ...
+
+    def resolve_id(self, id_or_prefix: str) -> str: ...
+
+    def document(self, doc_id: str) -> DocumentRecord: ...
+
+    def extraction(self, doc_id: str) -> Extraction:
+        """The stored extraction, rebuilt for re-scanning."""
+        ...
+
+    def pages(self, doc_id: str) -> list[StoredPage]: ...
+
+    def captures(self, doc_id: str) -> list[Capture]: ...
+
+    def flags(self, doc_id: str) -> list[Flag]: ...
+
+    def latest_scan(self, doc_id: str) -> DocumentScan | None: ...
+
+    def document_ids(self) -> Iterator[str]: ...
+
+    def count_documents(self) -> int: ...
+
+    def list_documents(
+        self,
+        *,
+        status: list[str] | None = None,
+        risk: list[str] | None = None,
+        media_type: list[str] | None = None,
+        limit: int | None = None,
+    ) -> list[DocumentRecord]: ...
+
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def add_decision(self, decision: Decision) -> None: ...
+
+    def decisions(self, doc_id: str) -> list[Decision]: ...
+
+
+StoreFactory = Callable[[Settings], Store]
+BACKENDS: Registry[StoreFactory] = Registry("storage backend")
+
+
+def open_store(settings: Settings) -> Store:
+    """The store named by ``settings.database_url`` (default: SQLite in the data directory)."""
+    from . import sqlite  # noqa: F401  (registers the default backend)
+
+    url = settings.database_url or "sqlite:"
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    try:
+        factory = BACKENDS.get(scheme)
+    except KeyError as exc:
+        raise StoreError(f"{exc.args[0]}; set TENDERWATCH_DATABASE_URL to one of those") from None
+    return factory(settings)

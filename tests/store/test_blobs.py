@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tenderwatch.blobs import BlobStore, sha256_hex
+
+
+def test_blob_layout_and_round_trip(tmp_path):
+    blobs = BlobStore(tmp_path / "blobs")
+    data = "招标公告".encode()
+    digest = blobs.put(data)
+    assert digest == hashlib.sha256(data).hexdigest() == sha256_hex(data)
+    path = tmp_path / "blobs" / digest[:2] / digest[2:4] / digest
+    assert path.read_bytes() == data
+    assert blobs.get(digest) == data and blobs.exists(digest)
+
+
+def test_put_is_idempotent_and_leaves_no_temp_files(tmp_path):
+    blobs = BlobStore(tmp_path)
+    digest = blobs.put(b"same bytes")
+    before = blobs.path_for(digest).stat().st_mtime_ns
+    assert blobs.put(b"same bytes") == digest
+    assert blobs.path_for(digest).stat().st_mtime_ns == before
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [digest]
+
+
+def test_hostile_digest_is_refused(tmp_path):
+    blobs = BlobStore(tmp_path)
+    with pytest.raises(ValueError, match="not a sha256"):
+        blobs.path_for("../../etc/passwd".ljust(64, "a"))
