@@ -1,0 +1,192 @@
+"""Compiling a rule set: every literal and regex becomes one *atom* of a single multi-pattern
+database; each rule becomes a small tree over atom ids that is evaluated only where its
+atoms hit (see logic.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from ..normalize import normalize_query
+from .loader import RuleError, RuleSet
+from .schema import (
+    AllNode,
+    AnyNode,
+    LiteralNode,
+    NearNode,
+    PatternNode,
+    RefNode,
+    RegexNode,
+    Rule,
+    Scope,
+)
+
+
+class AtomKind(StrEnum):
+    LITERAL = "literal"
+    REGEX = "regex"
+
+
+def is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One pattern of the multi-pattern database, shared by every rule that uses it."""
+
+    id: int
+    kind: AtomKind
+    pattern: str  # normalized literal, or regex source
+    origin: str  # "file.yaml: rule id", for compile errors
+
+    @property
+    def bounded_start(self) -> bool:
+        """ASCII literals match on word boundaries: 'ai' must not hit inside 'said'."""
+        return self.kind is AtomKind.LITERAL and is_word_char(self.pattern[0])
+
+    @property
+    def bounded_end(self) -> bool:
+        return self.kind is AtomKind.LITERAL and is_word_char(self.pattern[-1])
+
+
+@dataclass(frozen=True)
+class Leaf:
+    atoms: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class NearOf:
+    children: tuple[Node, ...]
+    within: int | None
+    scope: Scope | None
+
+
+Node = Leaf | AnyOf | AllOf | NearOf
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    category: str
+    match: Node
+    atoms: frozenset[int]  # atoms of the match tree
+    # Each group must have an atom present in a document for the rule to possibly match
+    # (a near/all needs every child); rules failing this are never evaluated.
+    required: tuple[frozenset[int], ...]
+    exclude: tuple[Node, ...]
+    exclude_within: int
+    exclude_scope: Scope | None
+
+    @cached_property
+    def exclude_atoms(self) -> frozenset[int]:
+        return frozenset().union(*(leaf_atoms(node) for node in self.exclude))
+
+    def possible(self, present: set[int] | frozenset[int]) -> bool:
+        return all(not group.isdisjoint(present) for group in self.required)
+
+
+@dataclass(frozen=True)
+class Program:
+    atoms: tuple[Atom, ...]
+    rules: tuple[CompiledRule, ...]
+
+    @cached_property
+    def _rules_by_atom(self) -> dict[int, tuple[int, ...]]:
+        index: dict[int, list[int]] = {}
+        for position, rule in enumerate(self.rules):
+            for atom in rule.atoms:
+                index.setdefault(atom, []).append(position)
+        return {atom: tuple(positions) for atom, positions in index.items()}
+
+    def candidates(self, present: set[int] | frozenset[int]) -> list[CompiledRule]:
+        """Rules that can match given the atoms present in a document, in rule-set order."""
+        by_atom = self._rules_by_atom
+        touched = sorted({i for atom in present for i in by_atom.get(atom, ())})
+        return [self.rules[i] for i in touched if self.rules[i].possible(present)]
+
+
+def leaf_atoms(node: Node) -> frozenset[int]:
+    if isinstance(node, Leaf):
+        return frozenset(node.atoms)
+    return frozenset().union(*(leaf_atoms(child) for child in node.children))
+
+
+def required_groups(node: Node) -> tuple[frozenset[int], ...]:
+    """Atom groups that must each be present for ``node`` to match (a necessary condition)."""
+    if isinstance(node, Leaf | AnyOf):
+        return (leaf_atoms(node),)
+    return tuple(group for child in node.children for group in required_groups(child))
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.atoms: dict[tuple[AtomKind, str], Atom] = {}
+
+    def atom(self, kind: AtomKind, pattern: str, origin: str) -> int:
+        key = (kind, pattern)
+        if key not in self.atoms:
+            self.atoms[key] = Atom(len(self.atoms), kind, pattern, origin)
+        return self.atoms[key].id
+
+    def node(self, node: PatternNode, named: dict[str, PatternNode], origin: str) -> Node:
+        if isinstance(node, LiteralNode):
+            ids = []
+            for literal in node.literal:
+                normal = normalize_query(literal).strip()
+                if not normal:
+                    raise RuleError(f"{origin}: literal {literal!r} is empty after normalization")
+                ids.append(self.atom(AtomKind.LITERAL, normal, origin))
+            return Leaf(tuple(dict.fromkeys(ids)))
+        if isinstance(node, RegexNode):
+            return Leaf((self.atom(AtomKind.REGEX, node.regex, origin),))
+        if isinstance(node, RefNode):
+            return self.node(named[node.ref], named, origin)
+        if isinstance(node, AnyNode):
+            return AnyOf(tuple(self.node(child, named, origin) for child in node.any))
+        if isinstance(node, AllNode):
+            return AllOf(tuple(self.node(child, named, origin) for child in node.all))
+        assert isinstance(node, NearNode)
+        near = node.near
+        children = tuple(self.node(child, named, origin) for child in near.patterns)
+        return NearOf(children, near.within, near.scope)
+
+
+def compile_ruleset(ruleset: RuleSet) -> Program:
+    """Turn validated rule files into atoms plus per-rule evaluation trees."""
+    compiler = _Compiler()
+    rules: list[CompiledRule] = []
+    for source in ruleset.sources:
+        named = source.file.patterns
+        for rule in source.file.rules:
+            origin = f"{source.path.name}: rule {rule.id}"
+            match = compiler.node(rule.match, named, origin)
+            exclude: tuple[Node, ...] = ()
+            within, scope = 0, None
+            if rule.exclude:
+                exclude = tuple(compiler.node(p, named, origin) for p in rule.exclude.patterns)
+                within, scope = rule.exclude.within, rule.exclude.scope
+            rules.append(
+                CompiledRule(
+                    rule,
+                    source.file.category,
+                    match,
+                    leaf_atoms(match),
+                    required_groups(match),
+                    exclude,
+                    within,
+                    scope,
+                )
+            )
+    return Program(tuple(compiler.atoms.values()), tuple(rules))

@@ -1,0 +1,190 @@
+"""Evaluating compiled rules over atom hits: any / all / near and exclusions.
+
+Only candidate rules (whose required atoms are all present) are evaluated, and every step
+works on the sorted hit lists, never on the text itself, so the cost follows the number of
+hits rather than the size of the document.
+
+Semantics (docs/rules.md):
+- a *match* is ``(start, end, evidence)``; evidence spans become the flags;
+- ``near`` with ``within: N``: one match of every child inside a window of N characters;
+  overlapping windows merge; the evidence is the span covering them;
+- ``near`` with a scope: one match of every child in the same sentence or row;
+- ``all``: every child matches somewhere; the evidence is each child's first match;
+- ``exclude`` removes every atom hit of the rule that lies within N characters of (or in the
+  same sentence/row/document as) an exclude match, before the rule's tree is evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+
+from .compiler import AllOf, AnyOf, CompiledRule, Leaf, Node
+from .schema import Scope
+
+Span = tuple[int, int]
+Match = tuple[int, int, tuple[Span, ...]]
+Hits = dict[int, list[Span]]
+
+# Sentence ends (full-width and ASCII) and line/page breaks; rows are lines.
+_BOUNDARIES = {
+    Scope.SENTENCE: re.compile(r"[。！？；!?;\n\r\f]"),
+    Scope.ROW: re.compile(r"[\n\r\f]"),
+}
+
+
+class Segments:
+    """Sentence/row numbers of normalized positions, computed on first use.
+
+    Boundaries are found in the *original* text because normalization removes line breaks
+    between Chinese characters (they are layout, not words), which would merge rows.
+    """
+
+    def __init__(self, original: str, to_original: Callable[[int, int], Span]) -> None:
+        self._original = original
+        self._to_original = to_original
+        self._bounds: dict[Scope, list[int]] = {}
+
+    def of(self, scope: Scope, position: int) -> int:
+        if scope is Scope.DOCUMENT:
+            return 0
+        bounds = self._bounds.get(scope)
+        if bounds is None:
+            bounds = [m.start() for m in _BOUNDARIES[scope].finditer(self._original)]
+            self._bounds[scope] = bounds
+        original = self._to_original(position, position + 1)[0]
+        return bisect_right(bounds, original)
+
+    def within_one(self, scope: Scope, start: int, end: int) -> int | None:
+        first = self.of(scope, start)
+        return first if self.of(scope, end - 1) == first else None
+
+
+def _evaluate(node: Node, hits: Hits, segments: Segments) -> list[Match]:
+    if isinstance(node, Leaf):
+        found: list[Match] = [
+            (s, e, ((s, e),)) for atom in node.atoms for s, e in hits.get(atom, ())
+        ]
+        return sorted(found) if len(node.atoms) > 1 else found
+    children = [_evaluate(child, hits, segments) for child in node.children]
+    if isinstance(node, AnyOf):
+        return sorted(set().union(*children))
+    if not all(children):
+        return []
+    if isinstance(node, AllOf):
+        firsts = [matches[0] for matches in children]
+        evidence = tuple(sorted({span for m in firsts for span in m[2]}))
+        return [(min(m[0] for m in firsts), max(m[1] for m in firsts), evidence)]
+    if node.scope is not None:
+        return _near_scope(children, node.scope, segments)
+    assert node.within is not None  # guaranteed by the schema: within xor scope
+    return _near_within(children, node.within)
+
+
+def _near_within(children: list[list[Match]], within: int) -> list[Match]:
+    starts = [[m[0] for m in matches] for matches in children]
+    windows: list[Span] = []
+    for anchor, matches in enumerate(children):
+        for start, end, _ in matches:
+            limit = start + within
+            if end > limit:
+                continue
+            window_end = end
+            for other, other_matches in enumerate(children):
+                if other == anchor:
+                    continue
+                best = None
+                i = bisect_left(starts[other], start)
+                while i < len(other_matches) and other_matches[i][0] < limit:
+                    candidate_end = other_matches[i][1]
+                    if candidate_end <= limit and (best is None or candidate_end < best):
+                        best = candidate_end
+                    i += 1
+                if best is None:
+                    break
+                window_end = max(window_end, best)
+            else:
+                windows.append((start, window_end))
+    merged: list[Match] = []
+    for start, end in sorted(windows):
+        if merged and start < merged[-1][1]:
+            end = max(end, merged[-1][1])
+            merged[-1] = (merged[-1][0], end, ((merged[-1][0], end),))
+        else:
+            merged.append((start, end, ((start, end),)))
+    return merged
+
+
+def _near_scope(children: list[list[Match]], scope: Scope, segments: Segments) -> list[Match]:
+    groups: dict[int, list[Match | None]] = {}
+    for index, matches in enumerate(children):
+        for match in matches:
+            segment = segments.within_one(scope, match[0], match[1])
+            if segment is None:
+                continue
+            chosen = groups.setdefault(segment, [None] * len(children))
+            if chosen[index] is None:
+                chosen[index] = match
+    found: list[Match] = []
+    for chosen in groups.values():
+        picked = [m for m in chosen if m is not None]
+        if len(picked) == len(children):
+            start, end = min(m[0] for m in picked), max(m[1] for m in picked)
+            found.append((start, end, ((start, end),)))
+    return sorted(found)
+
+
+def _excluded(rule: CompiledRule, hits: Hits, segments: Segments) -> Hits | None:
+    """The rule's atom hits minus those vetoed by its exclusions; None if all are vetoed."""
+    own = {atom: hits[atom] for atom in rule.atoms if atom in hits}
+    vetoes = sorted({m for node in rule.exclude for m in _evaluate(node, hits, segments)})
+    if not vetoes:
+        return own
+    scope = rule.exclude_scope
+    if scope is Scope.DOCUMENT:
+        return None
+    if scope is not None:
+        vetoed_segments = {
+            segment
+            for start, end, _ in vetoes
+            for segment in range(segments.of(scope, start), segments.of(scope, end - 1) + 1)
+        }
+        return {
+            atom: kept
+            for atom, spans in own.items()
+            if (kept := [s for s in spans if segments.of(scope, s[0]) not in vetoed_segments])
+        }
+    within = rule.exclude_within
+    zones: list[Span] = []
+    for start, end, _ in vetoes:
+        low, high = start - within, end + within
+        if zones and low <= zones[-1][1]:
+            zones[-1] = (zones[-1][0], max(high, zones[-1][1]))
+        else:
+            zones.append((low, high))
+    lows = [z[0] for z in zones]
+    highs = [z[1] for z in zones]
+
+    def vetoed(span: Span) -> bool:
+        i = bisect_right(highs, span[0])
+        return i < len(zones) and lows[i] < span[1]
+
+    return {
+        atom: kept for atom, spans in own.items() if (kept := [s for s in spans if not vetoed(s)])
+    }
+
+
+def evaluate(
+    candidates: Sequence[CompiledRule], hits: Hits, segments: Segments
+) -> list[tuple[CompiledRule, list[Span]]]:
+    """Evidence spans of every candidate rule that matches, in the given order."""
+    results: list[tuple[CompiledRule, list[Span]]] = []
+    for rule in candidates:
+        own = _excluded(rule, hits, segments) if rule.exclude else hits
+        if not own:
+            continue
+        matches = _evaluate(rule.match, own, segments)
+        if matches:
+            results.append((rule, sorted({span for m in matches for span in m[2]})))
+    return results

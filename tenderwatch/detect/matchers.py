@@ -1,0 +1,255 @@
+"""The multi-pattern matchers behind detection: hyperscan (one compiled database for every
+literal and regex of the rule set) and a pure-Python fallback for machines without a
+hyperscan wheel. Both report the same hits; the test suite checks that on every example.
+
+A matcher returns *raw* hits; :func:`canonical_hits` applies what both share (word
+boundaries for ASCII literals, merging overlapping regex hits) so their results are equal.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import regex
+
+from ..registry import Registry
+from .compiler import Atom, AtomKind, is_word_char
+from .loader import RuleError
+
+Span = tuple[int, int]
+RawHit = tuple[int, int, int]  # atom id, start, end (characters of the normalized text)
+
+# Regexes match case-insensitively on both matchers: text is lowercased by normalization,
+# and this keeps a rule author's `DS-` from silently never matching. No UCP: hyperscan
+# rejects \b in UCP mode, and model numbers need it; so \w \d \s \b are ASCII-only on both.
+_HS_REGEX_FLAGS = ("HS_FLAG_SOM_LEFTMOST", "HS_FLAG_UTF8", "HS_FLAG_CASELESS")
+
+
+class Matcher(Protocol):
+    name: str
+
+    def present(self, text: str) -> set[int]:
+        """Atoms that occur in ``text`` (a cheap first pass; may ignore word boundaries)."""
+        ...
+
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
+        """Raw hits of the ``needed`` atoms in ``text``, and whether the scan finished
+        (False: it stopped after ``limit`` hits)."""
+        ...
+
+
+MatcherFactory = Callable[[Sequence[Atom]], Matcher]
+MATCHERS: Registry[MatcherFactory] = Registry("matcher")
+
+
+def _hs_escape(literal: str) -> bytes:
+    # Escape ASCII punctuation and spaces; letters, digits and non-ASCII stay as they are.
+    out = "".join("\\" + ch if ch.isascii() and not ch.isalnum() else ch for ch in literal)
+    return out.encode("utf-8")
+
+
+class HyperscanMatcher:
+    """All atoms in one hyperscan block-mode database. Literals are compiled without
+    start-of-match tracking (their start is end minus length), which keeps them fast."""
+
+    name = "hyperscan"
+
+    def __init__(self, atoms: Sequence[Atom]) -> None:
+        import hyperscan
+
+        self._hs = hyperscan
+        self._local = threading.local()
+        regex_flags = 0
+        for flag in _HS_REGEX_FLAGS:
+            regex_flags |= getattr(hyperscan, flag)
+        self._literal_bytes: dict[int, int] = {}
+        expressions: list[bytes] = []
+        flags: list[int] = []
+        for atom in atoms:
+            if atom.kind is AtomKind.LITERAL:
+                expressions.append(_hs_escape(atom.pattern))
+                flags.append(0)
+                self._literal_bytes[atom.id] = len(atom.pattern.encode("utf-8"))
+            else:
+                expressions.append(atom.pattern.encode("utf-8"))
+                flags.append(regex_flags)
+        ids = [atom.id for atom in atoms]
+        # The presence database reports each atom once and skips start-of-match tracking:
+        # most documents stop after this pass because no rule has all it needs.
+        once = [
+            (f & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH for f in flags
+        ]
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._presence_db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            self._db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+            self._presence_db.compile(
+                expressions=expressions, ids=ids, elements=len(ids), flags=once
+            )
+        except hyperscan.error as exc:
+            raise RuleError(self._culprit(atoms, regex_flags) or f"hyperscan: {exc}") from None
+
+    def _scratch(self) -> tuple[Any, Any]:
+        # A database's default scratch space cannot serve two threads at once (the web UI
+        # scans from a thread pool), so every thread gets its own.
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            hs = self._hs
+            scratch = self._local.scratch = (hs.Scratch(self._db), hs.Scratch(self._presence_db))
+        return scratch
+
+    def present(self, text: str) -> set[int]:
+        found: set[int] = set()
+
+        def on_match(atom: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+            found.add(atom)
+
+        self._presence_db.scan(
+            text.encode("utf-8"), match_event_handler=on_match, scratch=self._scratch()[1]
+        )
+        return found
+
+    def _culprit(self, atoms: Sequence[Atom], regex_flags: int) -> str | None:
+        """hyperscan does not say which expression failed; compile them one by one."""
+        for atom in atoms:
+            if atom.kind is AtomKind.REGEX:
+                db = self._hs.Database(mode=self._hs.HS_MODE_BLOCK)
+                try:
+                    db.compile(expressions=[atom.pattern.encode()], ids=[0], flags=[regex_flags])
+                except self._hs.error as exc:
+                    return f"{atom.origin}: regex {atom.pattern!r}: hyperscan cannot compile: {exc}"
+        return None
+
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
+        data = text.encode("utf-8")
+        found: list[tuple[int, int, int]] = []
+        lengths = self._literal_bytes
+
+        def on_match(atom: int, start: int, end: int, _flags: int, _context: object) -> bool:
+            if atom not in needed:
+                return False
+            length = lengths.get(atom)
+            found.append((atom, start if length is None else end - length, end))
+            return len(found) >= limit
+
+        complete = True
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch()[0])
+        except self._hs.ScanTerminated:
+            complete = False
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return found, complete
+        return _bytes_to_chars(data, found), complete
+
+
+def _bytes_to_chars(data: bytes, found: list[tuple[int, int, int]]) -> list[RawHit]:
+    """Map UTF-8 byte offsets to character offsets, decoding only between hit positions."""
+    positions = sorted({p for _, start, end in found for p in (start, end)})
+    chars: dict[int, int] = {}
+    count = previous = 0
+    for position in positions:
+        count += len(data[previous:position].decode("utf-8"))
+        chars[position] = count
+        previous = position
+    return [(atom, chars[start], chars[end]) for atom, start, end in found]
+
+
+class PythonMatcher:
+    """Pure-Python fallback: literals are found from a character class of their first
+    characters and verified with ``startswith``; regexes use the ``regex`` module with
+    POSIX (leftmost-longest) overlapped matching, so merged spans equal hyperscan's."""
+
+    name = "python"
+
+    def __init__(self, atoms: Sequence[Atom]) -> None:
+        self._all = frozenset(atom.id for atom in atoms)
+        self._by_first: dict[str, list[tuple[int, str]]] = {}
+        self._regexes: list[tuple[int, regex.Pattern[str]]] = []
+        for atom in atoms:
+            if atom.kind is AtomKind.LITERAL:
+                self._by_first.setdefault(atom.pattern[0], []).append((atom.id, atom.pattern))
+            else:
+                flags = regex.IGNORECASE | regex.ASCII | regex.POSIX | regex.V0
+                self._regexes.append((atom.id, regex.compile(atom.pattern, flags)))
+        firsts = "".join(re.escape(ch) for ch in sorted(self._by_first))
+        self._first = re.compile(f"[{firsts}]") if firsts else None
+
+    def present(self, text: str) -> set[int]:
+        return {atom for atom, _, _ in self.find(text, sys.maxsize, self._all)[0]}
+
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
+        found: list[RawHit] = []
+        if self._first is not None:
+            for first in self._first.finditer(text):
+                position = first.start()
+                for atom, literal in self._by_first[text[position]]:
+                    if atom in needed and text.startswith(literal, position):
+                        found.append((atom, position, position + len(literal)))
+                if len(found) >= limit:
+                    return found, False
+        for atom, pattern in self._regexes:
+            if atom not in needed:
+                continue
+            for hit in pattern.finditer(text, overlapped=True):
+                found.append((atom, hit.start(), hit.end()))
+                if len(found) >= limit:
+                    return found, False
+        return found, True
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def canonical_hits(atoms: Sequence[Atom], text: str, raw: list[RawHit]) -> dict[int, list[Span]]:
+    """Hits per atom, sorted: ASCII literals only on word boundaries; overlapping or
+    touching hits of one regex merged into one span (the matchers report different but
+    equally valid sets of overlapping regex matches; their union is the same)."""
+    spans: dict[int, list[Span]] = {}
+    for atom_id, start, end in raw:
+        atom = atoms[atom_id]
+        if atom.bounded_start and start > 0 and is_word_char(text[start - 1]):
+            continue
+        if atom.bounded_end and end < len(text) and is_word_char(text[end]):
+            continue
+        spans.setdefault(atom_id, []).append((start, end))
+    for atom_id, found in spans.items():
+        if atoms[atom_id].kind is AtomKind.REGEX:
+            spans[atom_id] = _merge(found)
+        else:
+            spans[atom_id] = sorted(set(found))
+    return spans
+
+
+def _hyperscan_available() -> bool:
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+MATCHERS.add("python", PythonMatcher)
+if _hyperscan_available():
+    MATCHERS.add("hyperscan", HyperscanMatcher)
+
+
+def matcher_name(setting: str) -> str:
+    """Resolve the ``detect_matcher`` setting (auto picks hyperscan when it is importable)."""
+    if setting == "auto":
+        return "hyperscan" if "hyperscan" in MATCHERS else "python"
+    if setting not in MATCHERS:
+        known = ", ".join(["auto", *MATCHERS.names()])
+        raise RuleError(f"matcher {setting!r} is not available here; choose one of {known}")
+    return setting

@@ -1,0 +1,186 @@
+"""The engine on the test rule set: tolerance, offsets, proximity/all/exclude, both matchers."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tenderwatch.detect import RuleError, RuleSet, scan, scan_text
+from tenderwatch.detect.engine import compiled
+from tenderwatch.detect.examples import check_examples
+from tenderwatch.detect.matchers import MATCHERS, matcher_name
+from tenderwatch.model import Extraction, Page, Risk
+from tenderwatch.normalize import normalize
+from tenderwatch.settings import Settings
+
+
+def rules_fired(text: str, ruleset: RuleSet, matcher: str) -> list[str]:
+    return [f.rule for f in scan_text(text, ruleset, matcher=matcher).flags]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "quoted"),
+    [
+        ("采购海康DS-1F0100-AI智能分析服务器", "ethnic.attribute.model", "DS-1F0100-AI"),
+        ("型号 ds-af0100-ai", "ethnic.attribute.model", "ds-af0100-ai"),
+        (
+            "对斋 月期间未就餐学生进行预警。",
+            "religion.practice.fasting",
+            "斋 月期间未就餐学生进行预警",
+        ),
+        ("人臉識別系統可識別維吾爾族", "ethnic.attribute.face", "人臉識別系統可識別維吾爾"),
+        ("face analytics: ＵＹＧＨＵＲ", "ethnic.attribute.face", "face analytics: ＵＹＧＨＵＲ"),
+        ("人脸\n识别结果含维\u200b吾尔", "ethnic.attribute.face", "人脸\n识别结果含维\u200b吾尔"),
+    ],
+)
+def test_tolerant_matching_quotes_the_original(
+    ruleset: RuleSet, matcher: str, text: str, rule: str, quoted: str
+) -> None:
+    flags = [f for f in scan_text(text, ruleset, matcher=matcher).flags if f.rule == rule]
+    assert [f.text for f in flags] == [quoted]
+    flag = flags[0]
+    assert text[flag.start : flag.end] == quoted
+    assert quoted in flag.context
+
+
+def test_pages_and_offsets_from_an_extraction(ruleset: RuleSet, matcher: str) -> None:
+    pages = [
+        Page(number=1, text="第一章 总则"),
+        Page(number=2, text="第二章\n服务器：DS-IF0100-AI 一台"),
+    ]
+    extraction = Extraction(media_type="text/plain", extractor="test", pages=pages)
+    result = scan(extraction, ruleset, matcher=matcher)
+    (flag,) = result.flags
+    assert (flag.page, flag.text) == (2, "DS-IF0100-AI")
+    assert extraction.text[flag.start : flag.end] == "DS-IF0100-AI"
+    assert flag.ruleset_version == ruleset.version == result.ruleset_version
+    assert result.risk is Risk.MEDIUM
+
+
+def test_ascii_literals_respect_word_boundaries(ruleset: RuleSet, matcher: str) -> None:
+    assert rules_fired("surface analytics of the uyghurs", ruleset, matcher) == []
+    assert rules_fired("face of uyghur", ruleset, matcher) == ["ethnic.attribute.face"]
+    assert rules_fired("配置NVIDIA T40", ruleset, matcher) == []
+    assert rules_fired("配置NVIDIA T4显卡", ruleset, matcher) == ["context.hardware.gpu_server"]
+
+
+def test_near_window_is_measured_in_characters(ruleset: RuleSet, matcher: str) -> None:
+    close = "人脸" + "一" * 30 + "民族"
+    far = "人脸" + "一" * 40 + "民族"
+    assert rules_fired(close, ruleset, matcher) == ["ethnic.attribute.face"]
+    assert rules_fired(far, ruleset, matcher) == []
+
+
+def test_near_sentence_scope_survives_normalization(ruleset: RuleSet, matcher: str) -> None:
+    # The line break between two Chinese characters is removed by normalization, but it
+    # still ends the sentence.
+    assert rules_fired("对斋月期间学生进行预警", ruleset, matcher) == ["religion.practice.fasting"]
+    assert rules_fired("斋月\n预警", ruleset, matcher) == []
+    assert rules_fired("斋月。预警", ruleset, matcher) == []
+
+
+def test_exclude_vetoes_only_nearby_hits(ruleset: RuleSet, matcher: str) -> None:
+    school = "XX民族中学食堂人脸识别消费机采购项目"
+    assert "ethnic.attribute.face" not in rules_fired(school, ruleset, matcher)
+    later = school + "。" + "二" * 20 + "人脸属性含民族"
+    assert "ethnic.attribute.face" in rules_fired(later, ruleset, matcher)
+    halal = "斋月期间提供清真餐，并统计用餐人数。斋月期间对学生预警。"
+    flags = [f for f in scan_text(halal, ruleset, matcher=matcher).flags if not f.signal]
+    assert [(f.rule, f.text) for f in flags] == [
+        ("religion.practice.fasting", "斋月期间对学生预警")
+    ]
+
+
+def test_all_quotes_each_part(ruleset: RuleSet, matcher: str) -> None:
+    result = scan_text("礼拜场所。\n第二章 监控摄像机技术参数", ruleset, matcher=matcher)
+    assert [f.text for f in result.flags] == ["礼拜", "监控摄像机"]
+    assert rules_fired("礼拜五下午开标", ruleset, matcher) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("", Risk.NONE),
+        ("一般办公用品采购", Risk.NONE),
+        ("人脸识别门禁", Risk.LOW),  # a signal alone
+        ("礼拜。监控摄像机", Risk.LOW),  # a low finding
+        ("礼拜。监控摄像机，人脸识别，某某自治县", Risk.MEDIUM),  # low + 2 signals
+        ("服务器DS-IF0100-AI", Risk.MEDIUM),  # a medium finding
+        ("服务器DS-IF0100-AI，人脸识别", Risk.MEDIUM),  # one signal is not enough
+        ("服务器DS-IF0100-AI，人脸识别，某某自治县", Risk.HIGH),
+        ("人脸属性：民族", Risk.HIGH),
+    ],
+)
+def test_risk_ladder(ruleset: RuleSet, matcher: str, text: str, risk: Risk) -> None:
+    result = scan_text(text, ruleset, matcher=matcher)
+    assert result.risk is risk
+    assert bool(result.reasons) == (risk is not Risk.NONE)
+
+
+def test_hit_limit_is_reported(ruleset: RuleSet, matcher: str) -> None:
+    text = "人脸识别" * 50 + "人脸属性：民族"
+    result = scan_text(text, ruleset, matcher=matcher, settings=Settings(detect_max_hits=10))
+    assert result.risk is Risk.LOW
+    assert "detect_max_hits" in result.reasons[-1]
+
+
+def test_examples_pass_on_every_matcher(ruleset: RuleSet, matcher: str) -> None:
+    assert [str(f) for f in check_examples(ruleset, matcher=matcher)] == []
+
+
+@pytest.mark.skipif(len(MATCHERS) < 2, reason="only one matcher available here")
+def test_matchers_agree_on_generated_text(ruleset: RuleSet) -> None:
+    pieces = [
+        "人脸",
+        "民族",
+        "中学",
+        "维吾尔",
+        "斋月",
+        "预警",
+        "。",
+        "\n",
+        "DS-1F0100-AI",
+        "ds-",
+        "face ",
+        "uyghur",
+        "t4",
+        " ",
+        "礼拜",
+        "监控摄像机",
+        "清真餐",
+        "自治县",
+        "一二三",
+    ]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(300)]
+    for text in texts:
+        results = [scan_text(text, ruleset, matcher=name) for name in MATCHERS.names()]
+        assert all(r == results[0] for r in results[1:]), text
+
+
+def test_matcher_is_chosen_by_setting(ruleset: RuleSet) -> None:
+    assert matcher_name("auto") == ("hyperscan" if "hyperscan" in MATCHERS else "python")
+    assert compiled(ruleset, "python")[1].name == "python"
+    with pytest.raises(RuleError, match="choose one of auto"):
+        matcher_name("re2")
+    python = Settings(detect_matcher="python")
+    text = "服务器DS-IF0100-AI"
+    assert scan_text(text, ruleset, settings=python) == scan_text(text, ruleset, matcher="python")
+
+
+def test_scanning_from_several_threads(ruleset: RuleSet, matcher: str) -> None:
+    # hyperscan's scratch space is per thread; a shared one fails with ScratchInUseError.
+    text = "服务器DS-IF0100-AI，人脸识别，某某自治县。" * 200
+    expected = scan_text(text, ruleset, matcher=matcher)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda t: scan_text(t, ruleset, matcher=matcher), [text] * 200))
+    assert all(r == expected for r in results)
+
+
+def test_caller_may_pass_its_normalization(ruleset: RuleSet, matcher: str) -> None:
+    text = "第一页\f人臉屬性：維吾爾族"
+    given = scan_text(text, ruleset, matcher=matcher, normalized=normalize(text))
+    assert given == scan_text(text, ruleset, matcher=matcher)
+    assert [f.text for f in given.flags if not f.signal] == ["人臉屬性：維吾爾"]
