@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from . import archive, config, detect, evaluate, facts, vendors  # noqa: F401  (registers commands)
+from . import (  # noqa: F401  (each module registers its commands)
+    archive,
+    config,
+    crawl,
+    detect,
+    evaluate,
+    facts,
+    vendors,
+    web,
+)
 from .app import app
 
 
