@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 
 from ..settings import Settings, load_settings
 
@@ -79,7 +80,8 @@ def emit_json(obj: Any) -> None:
 
 def fail(message: str, code: Exit = Exit.FAILED) -> typer.Exit:
     """Print an error that says what to do, and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    # soft_wrap keeps paths and URLs on one line; escape stops input text being read as markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(int(code))
 
 
