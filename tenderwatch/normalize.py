@@ -30,7 +30,7 @@ import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -64,18 +64,29 @@ _LAST_SPACE = 0x3000
 _HANGUL_JOINERS = ((0x1161, 0x1175), (0x11A8, 0x11C2))
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
-    """Normalized text plus the segments needed to map its spans back to the original."""
+Segments = tuple["array[int]", "array[int]", "array[int]", "array[int]"]
 
-    text: str
-    original_length: int
-    # Atomic segments, sorted: normalized [n_start, n_end) came from original
-    # [o_start, o_end) as a whole; outside them, offsets shift by a constant.
-    _n_start: array[int] = field(default_factory=lambda: array("q"), repr=False)
-    _n_end: array[int] = field(default_factory=lambda: array("q"), repr=False)
-    _o_start: array[int] = field(default_factory=lambda: array("q"), repr=False)
-    _o_end: array[int] = field(default_factory=lambda: array("q"), repr=False)
+
+class Normalized:
+    """Normalized text plus the segments needed to map its spans back to the original.
+
+    Atomic segments, sorted: normalized ``[n_start, n_end)`` came from original
+    ``[o_start, o_end)`` as a whole; outside them, offsets shift by a constant. On the fast
+    path they are found only when a span is first mapped back: most scanned documents
+    raise no flag and most indexed pages need only the text.
+    """
+
+    __slots__ = ("_segments", "_source", "original_length", "text")
+
+    def __init__(self, text: str, original_length: int, segments: Segments | str) -> None:
+        self.text = text
+        self.original_length = original_length
+        # Either the segments, or the original text to find them in on first use.
+        self._segments: Segments | None = None if isinstance(segments, str) else segments
+        self._source: str | None = segments if isinstance(segments, str) else None
+
+    def __repr__(self) -> str:
+        return f"Normalized(text={self.text!r}, original_length={self.original_length})"
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Span ``[start, end)`` of :attr:`text` -> the span of original characters it came from.
@@ -91,22 +102,31 @@ class Normalized:
             return position, position
         return self._start(start), self._end(end)
 
+    def _map(self) -> Segments:
+        if self._segments is None:
+            assert self._source is not None
+            self._segments = _gap_segments(_tables(), self._source)
+            self._source = None
+        return self._segments
+
     def _start(self, position: int) -> int:
-        k = bisect_right(self._n_start, position) - 1
+        n_start, n_end, _, o_end = segments = self._map()
+        k = bisect_right(n_start, position) - 1
         if k < 0:
             return position
-        if position < self._n_end[k]:
-            return self._o_start[k]
-        return position - self._n_end[k] + self._o_end[k]
+        if position < n_end[k]:
+            return segments[2][k]
+        return position - n_end[k] + o_end[k]
 
     def _end(self, position: int) -> int:
+        n_start, n_end, _, o_end = self._map()
         last = position - 1
-        k = bisect_right(self._n_start, last) - 1
+        k = bisect_right(n_start, last) - 1
         if k < 0:
             return position
-        if last < self._n_end[k]:
-            return self._o_end[k]
-        return position - self._n_end[k] + self._o_end[k]
+        if last < n_end[k]:
+            return o_end[k]
+        return position - n_end[k] + o_end[k]
 
     def _boundary(self, position: int) -> int:
         if position == len(self.text):
@@ -126,6 +146,13 @@ class _Tables:
     space: re.Pattern[str]
     cjk: re.Pattern[str]
     invisible: re.Pattern[str]
+    # The fast path (see normalize): characters it cannot handle, whitespace runs it
+    # removes or collapses, and the frequent 1:1 changes it makes with str.replace.
+    unusual: re.Pattern[str]
+    gaps: re.Pattern[str]
+    between_cjk: re.Pattern[str]
+    collapse: re.Pattern[str]
+    replace: tuple[tuple[str, str], ...]
 
 
 def _char_class(code_points: Iterable[int]) -> str:
@@ -235,6 +262,23 @@ def _tables() -> _Tables:
         "|(?P<other>.)",
         re.DOTALL,
     )
+    # The fast path handles whitespace with two regex substitutions, A-Z with str.lower()
+    # and the full-width punctuation frequent in Chinese notices with str.replace (one C
+    # pass each; a check per character is why this list is short). Anything else that
+    # changes sends the text down the general path.
+    common_spaces = {ord(c) for c in " \t\n\r\x0b\x0c\xa0\u3000"}
+    punctuation = {ord(c) for c in "，：；（）！？％＋－／＜＞＝［］"}
+    replace = tuple(
+        (chr(cp), to if isinstance(to := translate[cp], str) else chr(to))
+        for cp in sorted(punctuation | common_spaces - {0x20})
+    )
+    lowered = set(range(ord("A"), ord("Z") + 1))
+    changing = {
+        cp
+        for cp in range(0x10000)
+        if translate[cp] != cp or chr(cp).lower() != chr(cp) or cp in starters
+    }
+    unusual = _char_class(changing - common_spaces - punctuation - lowered)
     return _Tables(
         translate=translate,
         scans=scans,
@@ -245,6 +289,15 @@ def _tables() -> _Tables:
         # would let it compose on a second pass.
         cjk=re.compile(f"(?![{join}])[{_CJK}]"),
         invisible=re.compile(f"[{invisible_class}]+"),
+        unusual=re.compile(f"[{unusual}{astral}]"),
+        # A whitespace run between two CJK characters (removed: group 1 unset), or any
+        # other run of two or more (collapsed: group 1 keeps one of its characters).
+        gaps=re.compile(
+            f"[{ws}](?:(?<=[{_CJK}].)[{ws}]*+(?=[{_CJK}])|(?=([{ws}]))[{ws}]++)", re.DOTALL
+        ),
+        between_cjk=re.compile(f"[{ws}](?<=[{_CJK}].)[{ws}]*+(?=[{_CJK}])", re.DOTALL),
+        collapse=re.compile(f"[{ws}][{ws}]++"),
+        replace=replace,
     )
 
 
@@ -285,6 +338,37 @@ def _match_start(match: re.Match[str]) -> int:
 def normalize(text: str) -> Normalized:
     """Normalize ``text`` for matching, keeping a map from normalized spans to original ones."""
     tables = _tables()
+    if tables.unusual.search(text) is not None:
+        return _normalize_any(tables, text)
+    # The fast path, for text whose only changes are whitespace runs and 1:1 characters
+    # (nearly all Chinese notices): a few passes in C instead of str.translate, which
+    # looks every character up through Python objects (~8 times slower here). The
+    # result equals _normalize_any's; tests check that.
+    # A literal replacement keeps re.sub in C (a group reference calls Python per match).
+    out = tables.collapse.sub(" ", tables.between_cjk.sub("", text))
+    for old, new in tables.replace:
+        if old in out:
+            out = out.replace(old, new)
+    return Normalized(out.lower(), len(text), text)
+
+
+def _gap_segments(tables: _Tables, text: str) -> Segments:
+    """The atomic segments of fast-path text: its removed or collapsed whitespace runs."""
+    n_starts, n_ends, o_starts, o_ends = array("q"), array("q"), array("q"), array("q")
+    shift = 0
+    for match in tables.gaps.finditer(text):
+        begin, finish = match.span()
+        length = 0 if match.lastindex is None else 1
+        n_starts.append(begin + shift)
+        n_ends.append(begin + shift + length)
+        o_starts.append(begin)
+        o_ends.append(finish)
+        shift += length - (finish - begin)
+    return n_starts, n_ends, o_starts, o_ends
+
+
+def _normalize_any(tables: _Tables, text: str) -> Normalized:
+    """The general path: any text, including combining marks, expansions and invisibles."""
     # Pieces are raw original text (translated all at once at the end; every character
     # there maps 1:1) and already-normalized replacements for the runs the scans find.
     pieces: list[str] = []
@@ -321,10 +405,12 @@ def normalize(text: str) -> Normalized:
     return Normalized(
         "".join(pieces).translate(tables.translate),
         len(text),
-        array("q", segments[0::4]),
-        array("q", segments[1::4]),
-        array("q", segments[2::4]),
-        array("q", segments[3::4]),
+        (
+            array("q", segments[0::4]),
+            array("q", segments[1::4]),
+            array("q", segments[2::4]),
+            array("q", segments[3::4]),
+        ),
     )
 
 

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     detect_max_hits: int = Field(
         200_000, description="Pattern hits kept per document; text after the limit is not scanned."
     )
+    cache_dir: Path | None = Field(
+        None,
+        description="Folder for compiled pattern databases (safe to delete); default: "
+        "$XDG_CACHE_HOME/tenderwatch, else ~/.cache/tenderwatch.",
+    )
 
     # Work
     workers: int = Field(0, description="Worker processes for extraction; 0 means one per core.")

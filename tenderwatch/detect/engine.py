@@ -3,10 +3,12 @@ original text, assess risk."""
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 
 from ..model import PAGE_SEPARATOR, Extraction, Flag, ScanResult
 from ..normalize import Normalized, normalize
@@ -28,15 +30,28 @@ def _default_settings() -> Settings:
     return Settings()
 
 
-def compiled(ruleset: RuleSet, matcher: str | None = None) -> tuple[Program, Matcher]:
-    """The rule set's program and matcher, compiled once per rule set and matcher name."""
-    name = matcher_name(matcher or _default_settings().detect_matcher)
+def cache_dir(settings: Settings) -> Path:
+    """Where compiled pattern databases are kept (setting cache_dir)."""
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tenderwatch"
+
+
+def compiled(
+    ruleset: RuleSet, matcher: str | None = None, settings: Settings | None = None
+) -> tuple[Program, Matcher]:
+    """The rule set's program and matcher, compiled once per rule set and matcher name
+    (and, for hyperscan, kept on disk across processes)."""
+    settings = settings or _default_settings()
+    name = matcher_name(matcher or settings.detect_matcher)
     entry = ruleset.cache.get(name)
     if entry is None:
         program = ruleset.cache.get("program")
         if program is None:
             program = ruleset.cache["program"] = compile_ruleset(ruleset)
-        entry = ruleset.cache[name] = (program, MATCHERS.get(name)(program.atoms))
+        found_by = MATCHERS.get(name)(program.atoms, cache_dir(settings))
+        entry = ruleset.cache[name] = (program, found_by)
     return entry
 
 
@@ -79,7 +94,7 @@ def _scan(
 ) -> ScanResult:
     ruleset = ruleset or load_ruleset()
     settings = settings or _default_settings()
-    program, found_by = compiled(ruleset, matcher or settings.detect_matcher)
+    program, found_by = compiled(ruleset, matcher or settings.detect_matcher, settings)
     normalized = normalized or normalize(original)
     text = normalized.text
     candidates = program.candidates(found_by.present(text))

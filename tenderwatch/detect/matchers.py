@@ -8,10 +8,14 @@ boundaries for ASCII literals, merging overlapping regex hits) so their results 
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import regex
@@ -42,7 +46,8 @@ class Matcher(Protocol):
         ...
 
 
-MatcherFactory = Callable[[Sequence[Atom]], Matcher]
+# atoms, and a folder where a matcher may cache what it compiles (None: no caching)
+MatcherFactory = Callable[[Sequence[Atom], Path | None], Matcher]
 MATCHERS: Registry[MatcherFactory] = Registry("matcher")
 
 
@@ -58,7 +63,7 @@ class HyperscanMatcher:
 
     name = "hyperscan"
 
-    def __init__(self, atoms: Sequence[Atom]) -> None:
+    def __init__(self, atoms: Sequence[Atom], cache_dir: Path | None = None) -> None:
         import hyperscan
 
         self._hs = hyperscan
@@ -83,15 +88,35 @@ class HyperscanMatcher:
         once = [
             (f & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH for f in flags
         ]
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._presence_db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
-            self._db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
-            self._presence_db.compile(
-                expressions=expressions, ids=ids, elements=len(ids), flags=once
-            )
+            self._db = self._database(expressions, ids, flags, cache_dir)
+            self._presence_db = self._database(expressions, ids, once, cache_dir)
         except hyperscan.error as exc:
             raise RuleError(self._culprit(atoms, regex_flags) or f"hyperscan: {exc}") from None
+
+    def _database(
+        self, expressions: list[bytes], ids: list[int], flags: list[int], cache_dir: Path | None
+    ) -> Any:
+        """Compiling takes seconds for the bundled rules, in every process that scans; so the
+        compiled database is kept on disk under a name derived from everything it was
+        compiled from, with a checksum (hyperscan does not detect every corruption)."""
+        hs = self._hs
+        key = hashlib.sha256(f"{hs.__version__}\0{hs.HS_MODE_BLOCK}".encode())
+        for expression, atom, flag in zip(expressions, ids, flags, strict=True):
+            key.update(b"%d\0%d\0%s\n" % (atom, flag, expression))
+        path = None if cache_dir is None else cache_dir / f"hyperscan-{key.hexdigest()}.db"
+        if path is not None:
+            try:
+                stored = path.read_bytes()
+                if hashlib.sha256(stored[32:]).digest() == stored[:32]:
+                    return hs.loadb(stored[32:], mode=hs.HS_MODE_BLOCK)
+            except (OSError, hs.error):
+                pass  # missing, unreadable or corrupt: compile it again
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        db.compile(expressions=expressions, ids=ids, elements=len(ids), flags=flags)
+        if path is not None:
+            _write_atomically(path, _checksummed(hs.dumpb(db)))
+        return db
 
     def _scratch(self) -> tuple[Any, Any]:
         # A database's default scratch space cannot serve two threads at once (the web UI
@@ -146,6 +171,27 @@ class HyperscanMatcher:
         return _bytes_to_chars(data, found), complete
 
 
+def _checksummed(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest() + data
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so that concurrent workers never read half a
+    file; a cache that cannot be written only costs the next process a compile."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass
+
+
 def _bytes_to_chars(data: bytes, found: list[tuple[int, int, int]]) -> list[RawHit]:
     """Map UTF-8 byte offsets to character offsets, decoding only between hit positions."""
     positions = sorted({p for _, start, end in found for p in (start, end)})
@@ -165,7 +211,8 @@ class PythonMatcher:
 
     name = "python"
 
-    def __init__(self, atoms: Sequence[Atom]) -> None:
+    def __init__(self, atoms: Sequence[Atom], cache_dir: Path | None = None) -> None:
+        del cache_dir  # building it takes milliseconds: nothing worth caching
         self._all = frozenset(atom.id for atom in atoms)
         self._by_first: dict[str, list[tuple[int, str]]] = {}
         self._regexes: list[tuple[int, regex.Pattern[str]]] = []

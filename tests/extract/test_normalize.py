@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenderwatch.normalize import normalize, normalize_query
+from tenderwatch.normalize import _normalize_any, _tables, normalize, normalize_query
 
 # Characters that exercise every path: CJK (traditional and simplified), Kangxi radicals,
 # full-width forms, expansions, combining marks, Hangul jamo, half-width kana, whitespace
@@ -107,3 +107,29 @@ def test_hostile_runs_stay_fast_enough_to_finish() -> None:
     # the regexes backtrack quadratically (this would not finish if they did).
     assert normalize("维" + "\u200b" * 1_000_000 + "x").text == "维x"
     assert normalize("维" + " " * 1_000_000 + "x").text == "维 x"
+
+
+# Characters of the fast path (whitespace, CJK, full-width punctuation, A-Z) mixed with a
+# few that force the general path, so that both paths and their boundary are exercised.
+FAST_ALPHABET = [*"维吾尔族监控采购 \n\t\r\u3000\u00a0，：（）；AbZ1。x", "㎏", "\u200b", "齋"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(FAST_ALPHABET), max_size=40))
+def test_fast_path_equals_the_general_path(text: str) -> None:
+    fast = normalize(text)
+    general = _normalize_any(_tables(), text)
+    assert fast.text == general.text
+    n = len(fast.text)
+    for start in range(n + 1):
+        for end in range(start, min(n, start + 4) + 1):
+            assert fast.to_original(start, end) == general.to_original(start, end)
+
+
+def test_fast_path_handles_a_notice_and_maps_lazily() -> None:
+    original = "采购需求\n1\t网络摄像机\t20台\n维 吾 尔\n\n语（ＤＳ）：Face  ID"
+    norm = normalize(original)
+    assert norm.text == "采购需求 1 网络摄像机 20台维吾尔语(ds):face id"
+    start = norm.text.index("维吾尔语")
+    a, b = norm.to_original(start, start + 4)
+    assert original[a:b] == "维 吾 尔\n\n语"
