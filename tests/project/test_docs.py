@@ -46,3 +46,10 @@ def test_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:
     assert len(commands) == 2, commands
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines(), f".ci/run must call exactly `{commands[1]}`"
+
+
+def test_every_command_is_in_the_readme_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    root = typer.main.get_command(app)
+    for name in getattr(root, "commands", {}):
+        assert f"`{name}" in readme, f"README's command table does not mention `{name}`"
