@@ -7,8 +7,9 @@ hits rather than the size of the document.
 Semantics (docs/rules.md):
 - a *match* is ``(start, end, evidence)``; evidence spans become the flags;
 - ``near`` with ``within: N``: one match of every child inside a window of N characters;
-  overlapping windows merge; the evidence is the span covering them;
-- ``near`` with a scope: one match of every child in the same sentence or row;
+  the evidence is the minimal span covering the closest such combination;
+- ``near`` with a scope: the same, with the window inside one sentence or row;
+- a rule's overlapping evidence spans are merged into one (their union);
 - ``all``: every child matches somewhere; the evidence is each child's first match;
 - ``exclude`` removes every atom hit of the rule that lies within N characters of (or in the
   same sentence/row/document as) an exclude match, before the rule's tree is evaluated.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .compiler import AllOf, AnyOf, CompiledRule, Leaf, Node
 from .schema import Scope
@@ -82,56 +83,72 @@ def _evaluate(node: Node, hits: Hits, segments: Segments) -> list[Match]:
     return _near_within(children, node.within)
 
 
-def _near_within(children: list[list[Match]], within: int) -> list[Match]:
+def _closest(children: Sequence[Sequence[Match]], within: int | None) -> list[Span]:
+    """Minimal windows holding one match of every child, so that the evidence is the
+    closest combination rather than the span from one child's first hit to another's last.
+
+    Each match is grown by the nearest match of every other child, on whichever side adds
+    less; the window starting at the match and taking the earliest-ending match of each
+    other child to its right is kept as well, which finds a window whenever one within the
+    limit starts at that match. Of windows that contain another, only the inner one stays.
+    """
     starts = [[m[0] for m in matches] for matches in children]
-    windows: list[Span] = []
+    # Per child: the smallest end among matches starting at or after each position.
+    nearest_ends: list[list[int]] = []
+    for matches in children:
+        ends = [m[1] for m in matches]
+        for i in range(len(ends) - 2, -1, -1):
+            ends[i] = min(ends[i], ends[i + 1])
+        nearest_ends.append(ends)
+    windows: set[Span] = set()
     for anchor, matches in enumerate(children):
         for start, end, _ in matches:
-            limit = start + within
-            if end > limit:
-                continue
-            window_end = end
+            rightward: Span | None = (start, end)
+            closest = (start, end)
             for other, other_matches in enumerate(children):
                 if other == anchor:
                     continue
-                best = None
                 i = bisect_left(starts[other], start)
-                while i < len(other_matches) and other_matches[i][0] < limit:
-                    candidate_end = other_matches[i][1]
-                    if candidate_end <= limit and (best is None or candidate_end < best):
-                        best = candidate_end
-                    i += 1
-                if best is None:
+                if rightward is not None:
+                    right_end = nearest_ends[other][i] if i < len(starts[other]) else None
+                    rightward = None if right_end is None else (start, max(rightward[1], right_end))
+                low, high = closest
+                options = []
+                j = bisect_left(starts[other], low)
+                if j < len(starts[other]):
+                    options.append((low, max(high, nearest_ends[other][j])))
+                if j > 0:
+                    before = other_matches[j - 1]
+                    options.append((before[0], max(high, before[1])))
+                closest = min(options, key=lambda w: (w[1] - w[0], w))
+            for window in (closest, rightward):
+                if window is not None and (within is None or window[1] - window[0] <= within):
+                    windows.add(window)
                     break
-                window_end = max(window_end, best)
-            else:
-                windows.append((start, window_end))
-    merged: list[Match] = []
-    for start, end in sorted(windows):
-        if merged and start < merged[-1][1]:
-            end = max(end, merged[-1][1])
-            merged[-1] = (merged[-1][0], end, ((merged[-1][0], end),))
-        else:
-            merged.append((start, end, ((start, end),)))
-    return merged
+    minimal: list[Span] = []
+    smallest_end: int | None = None
+    for start, end in sorted(windows, key=lambda w: (-w[0], w[1])):
+        if smallest_end is None or end < smallest_end:
+            minimal.append((start, end))
+            smallest_end = end
+    return minimal[::-1]
+
+
+def _near_within(children: list[list[Match]], within: int) -> list[Match]:
+    return [(s, e, ((s, e),)) for s, e in _closest(children, within)]
 
 
 def _near_scope(children: list[list[Match]], scope: Scope, segments: Segments) -> list[Match]:
-    groups: dict[int, list[Match | None]] = {}
+    groups: dict[int, list[list[Match]]] = {}
     for index, matches in enumerate(children):
         for match in matches:
             segment = segments.within_one(scope, match[0], match[1])
-            if segment is None:
-                continue
-            chosen = groups.setdefault(segment, [None] * len(children))
-            if chosen[index] is None:
-                chosen[index] = match
+            if segment is not None:
+                groups.setdefault(segment, [[] for _ in children])[index].append(match)
     found: list[Match] = []
-    for chosen in groups.values():
-        picked = [m for m in chosen if m is not None]
-        if len(picked) == len(children):
-            start, end = min(m[0] for m in picked), max(m[1] for m in picked)
-            found.append((start, end, ((start, end),)))
+    for grouped in groups.values():
+        if all(grouped):
+            found.extend((s, e, ((s, e),)) for s, e in _closest(grouped, None))
     return sorted(found)
 
 
@@ -186,5 +203,17 @@ def evaluate(
             continue
         matches = _evaluate(rule.match, own, segments)
         if matches:
-            results.append((rule, sorted({span for m in matches for span in m[2]})))
+            results.append((rule, _union(span for m in matches for span in m[2])))
     return results
+
+
+def _union(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping evidence of one rule becomes one span: a reviewer reads one quote per
+    finding, not three staggered quotes of the same words."""
+    merged: list[Span] = []
+    for start, end in sorted(set(spans)):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

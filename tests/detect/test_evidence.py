@@ -1,0 +1,53 @@
+"""Evidence quality: a `near` quotes the closest combination of its parts, and overlapping
+evidence of one rule is one flag (the union), so a reviewer reads one clean quote."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+from tenderwatch.detect import RuleSet, load_ruleset, scan_text
+from tenderwatch.detect.check import check_file
+from tenderwatch.settings import Settings
+
+CORPUS = Path(__file__).parents[2] / "examples" / "corpus" / "html"
+
+
+def quotes(text: str, ruleset: RuleSet, matcher: str, rule: str) -> list[str]:
+    flags = scan_text(text, ruleset, matcher=matcher).flags
+    return [f.text for f in flags if f.rule == rule]
+
+
+def test_near_quotes_the_closest_pair_not_the_first(ruleset: RuleSet, matcher: str) -> None:
+    # The first 人脸 is 25 characters before 民族, the second right next to it: the quote is
+    # the second pair only, not a window from the first 人脸.
+    text = "人脸" + "甲" * 25 + "，人像民族属性"
+    assert quotes(text, ruleset, matcher, "ethnic.attribute.face") == ["人像民族"]
+
+
+def test_overlapping_evidence_is_one_flag(ruleset: RuleSet, matcher: str) -> None:
+    # 人脸 pairs with 民族 on its left and 维族 on its right: two overlapping windows, one quote.
+    text = "甲" * 30 + "民族人脸维族" + "乙" * 30
+    assert quotes(text, ruleset, matcher, "ethnic.attribute.face") == ["民族人脸维族"]
+
+
+def test_separate_findings_stay_separate(ruleset: RuleSet, matcher: str) -> None:
+    text = "人脸民族" + "甲" * 60 + "维族人像"
+    assert quotes(text, ruleset, matcher, "ethnic.attribute.face") == ["人脸民族", "维族人像"]
+
+
+def test_sentence_scope_quotes_the_closest_pair(ruleset: RuleSet, matcher: str) -> None:
+    text = "斋月" + "甲" * 30 + "封斋人数统计并预警。"
+    assert quotes(text, ruleset, matcher, "religion.practice.fasting") == ["封斋人数统计"]
+
+
+def test_real_notice_gets_clean_quotes() -> None:
+    # A GBK notice whose table row reads 民族属性识别准确率≥90% | 民族（维族/非维族）属性识别:
+    # each quote is a phrase, none starts at the unrelated text before it, none overlaps.
+    # (属性识别 is nearer to 民族属性 on its left than to 维族 on its right.)
+    path = CORPUS / "hainan-face-platform-correction-gbk.html"
+    result = check_file(path, load_ruleset(), Settings()).scan
+    assert result is not None
+    flags = [f for f in result.flags if f.rule == "ethnic.attribute.face"]
+    assert [f.text for f in flags] == ["民族属性识别", "维族）属性识别"]
+    assert all(a.end <= b.start for a, b in pairwise(flags))
