@@ -1,6 +1,8 @@
 """Ingest: inputs in, documents stored. Per input: size limit, sha256, duplicate check,
-blob, extraction + normalization + scan in a worker process, then one transaction that
-commits the document with its pages, search index, capture, flags and risk.
+blob, extraction + normalization + scan + procurement facts in a worker process, vendor
+matching in the parent (one index, the store's judgements), then one transaction that
+commits the document with its pages, search index, capture, flags, risk, facts and vendor
+mentions. After each ingest the notices are re-linked into processes.
 
 Crash safety comes from that order: a blob is written before its document row and blobs
 are idempotent, so after ``kill -9`` a re-run redoes exactly the documents that never
@@ -24,13 +26,23 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from .blobs import BlobStore, sha256_hex
+from .facts.model import NoticeFacts
 from .model import Extraction, ExtractionStatus, Page, Risk, ScanResult
 from .settings import Settings
 from .sources import Input, Origin
-from .store.base import Capture, DocumentRecord, InputError, NewDocument, Store, StoredPage
+from .store.base import (
+    Capture,
+    DocumentRecord,
+    InputError,
+    NewDocument,
+    Store,
+    StoredPage,
+    VendorMention,
+)
 
 if TYPE_CHECKING:
     from .detect import RuleSet
+    from .vendors import JudgementLog, VendorIndex
 
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
 # fsync is disk latency, not CPU: a few threads keep it off the critical path.
@@ -81,6 +93,7 @@ class Processed(BaseModel):
     extraction: Extraction
     normalized: list[str]  # per page, what search and detection run on
     scan: ScanResult | None
+    facts: NoticeFacts | None = None
 
 
 def process_document(
@@ -91,9 +104,11 @@ def process_document(
     charset_hint: str | None,
     ruleset: RuleSet,
 ) -> Processed:
-    """Extract, normalize and scan one document: a pure function of its bytes."""
+    """Extract, normalize, scan and read the facts of one document: a pure function of its
+    bytes."""
     from .detect import scan
     from .extract import extract
+    from .facts import extract_facts
     from .normalize import normalize
 
     extraction = extract(data, settings=settings, media_type=media_type, charset_hint=charset_hint)
@@ -103,6 +118,7 @@ def process_document(
         extraction=extraction,
         normalized=normalized,
         scan=None if failed else scan(extraction, ruleset),
+        facts=None if failed else extract_facts(extraction, settings=settings),
     )
 
 
@@ -184,7 +200,7 @@ class WorkerPool:
         # the caller (which may hold threads, an open database or an HTTP server).
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(
-            ["tenderwatch.ingest", "tenderwatch.extract", "tenderwatch.detect"]
+            ["tenderwatch.ingest", "tenderwatch.extract", "tenderwatch.detect", "tenderwatch.facts"]
         )
         self._slots = [self._start() for _ in range(size)]
 
@@ -313,13 +329,50 @@ class _Pending:
     later: list[Origin] = field(default_factory=list)  # same bytes seen again meanwhile
 
 
+class _Vendors:
+    """The vendor index and the store's judgements, loaded once per ingest or re-scan."""
+
+    def __init__(self, store: Store, settings: Settings | None) -> None:
+        from .vendors import build_index, judgement_log
+
+        self.index: VendorIndex = build_index(settings.data_dir if settings else None)
+        self.judgements: JudgementLog = judgement_log(store)
+
+    def apply(
+        self, doc_id: str, extraction: Extraction, facts: NoticeFacts | None, scan: ScanResult
+    ) -> tuple[ScanResult, list[VendorMention]]:
+        """Match the notice's vendor mentions; a listed vendor adds its signal to the scan
+        before the risk is computed."""
+        from .vendors.signal import link_vendors, with_signals
+
+        if facts is None:
+            return scan, []
+        links = link_vendors(doc_id, facts, extraction.text, self.index, self.judgements)
+        return with_signals(scan, links.signals), links.mentions
+
+
+def relink_processes(store: Store) -> int:
+    """Re-link every stored notice into processes (idempotent); returns how many."""
+    from .facts.processes import link_processes
+
+    processes = link_processes(store.all_facts())
+    store.store_processes(processes)
+    return len(processes)
+
+
 class _Ingest:
     def __init__(
-        self, settings: Settings, store: Store, progress: Progress | None, ruleset_version: str
+        self,
+        settings: Settings,
+        store: Store,
+        progress: Progress | None,
+        ruleset_version: str,
+        vendors: _Vendors,
     ) -> None:
         self.settings = settings
         self.ruleset_version = ruleset_version
         self.store = store
+        self.vendors = vendors
         self.blobs = BlobStore(settings.data_dir / "blobs")
         self.blob_writer = ThreadPoolExecutor(BLOB_WRITER_THREADS, thread_name_prefix="blob")
         self.progress = progress
@@ -422,6 +475,10 @@ class _Ingest:
         else:
             processed = result
         extraction = processed.extraction
+        scan = processed.scan
+        mentions: list[VendorMention] = []
+        if scan is not None:
+            scan, mentions = self.vendors.apply(doc_id, extraction, processed.facts, scan)
         record = DocumentRecord(
             id=doc_id,
             size=pending.size,
@@ -444,7 +501,9 @@ class _Ingest:
             full_text=extraction.full_text,
             warnings=extraction.warnings,
             capture=pending.origin.capture(doc_id, pending.size, extraction.media_type),
-            scan=processed.scan,
+            scan=scan,
+            facts=processed.facts,
+            vendor_mentions=mentions,
         )
         if extraction.status is ExtractionStatus.FAILED:
             self.fail(pending.origin, extraction.error or "document could not be read", doc_id)
@@ -452,9 +511,8 @@ class _Ingest:
             s = self.summary
             s.new += 1
             s.by_status[extraction.status.value] = s.by_status.get(extraction.status.value, 0) + 1
-            if processed.scan is not None:
-                risk = processed.scan.risk.value
-                s.by_risk[risk] = s.by_risk.get(risk, 0) + 1
+            if scan is not None:
+                s.by_risk[scan.risk.value] = s.by_risk.get(scan.risk.value, 0) + 1
             self.report(pending.origin, Outcome.NEW, doc_id, extraction.status.value)
         for origin in pending.later:
             self.duplicate(origin, doc_id, pending.size, extraction.media_type)
@@ -480,10 +538,11 @@ class _Ingest:
 def ingest(
     inputs: Iterable[Input], *, settings: Settings, store: Store, progress: Progress | None = None
 ) -> IngestSummary:
-    """Store every input; failures are recorded against their input and the batch goes on."""
+    """Store every input; failures are recorded against their input and the batch goes on.
+    Afterwards every stored notice is re-linked into processes."""
     from .detect import load_ruleset
 
-    run = _Ingest(settings, store, progress, str(load_ruleset().version))
+    run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
     pool = worker_pool(settings)
     try:
         for item in inputs:
@@ -496,6 +555,9 @@ def ingest(
             for doc_id, result in pool.results():
                 run.finish(doc_id, result)
         run.flush()
+        # Also when nothing was new: an earlier run killed before this point left the
+        # processes one batch behind.
+        relink_processes(store)
     except BaseException:
         _discard_pool()  # its workers may still hold jobs of this batch
         raise
@@ -511,17 +573,25 @@ class RescanSummary(BaseModel):
     documents: int = 0
     skipped: int = Field(0, description="documents that could not be read, so have no text to scan")
     by_risk: dict[str, int] = Field(default_factory=dict)
+    processes: int = Field(0, description="procurement processes after re-linking")
     ruleset_version: str
 
 
 def rescan(
-    store: Store, *, progress: Callable[[str, Risk | None], None] | None = None
+    store: Store,
+    *,
+    settings: Settings | None = None,
+    progress: Callable[[str, Risk | None], None] | None = None,
 ) -> RescanSummary:
-    """Scan every stored document with the current rule set, replacing flags and risk.
-    Reviewer decisions live in their own table and are never touched."""
+    """Scan every stored document with the current rule set, re-read its facts, re-match
+    its vendors (with the latest judgements), replacing flags, risk, facts and matches;
+    then re-link processes. Reviewer decisions and judgements are never touched.
+    ``settings.data_dir`` supplies imported vendor lists (none without settings)."""
     from .detect import load_ruleset, scan
+    from .facts import extract_facts
 
     ruleset = load_ruleset()
+    vendors = _Vendors(store, settings)
     summary = RescanSummary(ruleset_version=str(ruleset.version))
     for doc_id in store.document_ids():
         extraction = store.extraction(doc_id)
@@ -530,10 +600,12 @@ def rescan(
             if progress is not None:
                 progress(doc_id, None)
             continue
-        result = scan(extraction, ruleset)
-        store.store_scan(doc_id, result)
+        facts = extract_facts(extraction, settings=settings)
+        result, mentions = vendors.apply(doc_id, extraction, facts, scan(extraction, ruleset))
+        store.store_analysis(doc_id, result, facts, mentions)
         summary.documents += 1
         summary.by_risk[result.risk.value] = summary.by_risk.get(result.risk.value, 0) + 1
         if progress is not None:
             progress(doc_id, result.risk)
+    summary.processes = relink_processes(store)
     return summary

@@ -13,11 +13,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from ..facts.model import NoticeFacts
 from ..ingest import IngestEvent, IngestSummary, Outcome, WorkerError, ingest, rescan
 from ..model import Risk
 from ..settings import Settings
 from ..sources import iter_inputs
-from ..store.base import DocumentNotFound, SearchHit, Store, StoreError, open_store
+from ..store.base import (
+    DocumentNotFound,
+    SearchHit,
+    Store,
+    StoreError,
+    VendorMatch,
+    VendorMention,
+    open_store,
+)
 from .app import (
     DataDirOption,
     Exit,
@@ -35,7 +44,8 @@ RISK_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "none": "di
 
 
 @contextmanager
-def _open(settings: Settings) -> Iterator[Store]:
+def open_store_or_fail(settings: Settings) -> Iterator[Store]:
+    """The configured store; its errors become a clear message and an exit code."""
     try:
         store = open_store(settings)
     except StoreError as exc:
@@ -114,7 +124,7 @@ def ingest_command(
 def _ingest(
     settings: Settings, targets: list[str], urls: list[Path], output_format: OutputFormat
 ) -> IngestSummary:
-    with _open(settings) as store:
+    with open_store_or_fail(settings) as store:
         inputs = iter_inputs(targets, settings=settings, url_lists=urls)
         if output_format is OutputFormat.JSON:
             summary = ingest(inputs, settings=settings, store=store)
@@ -147,16 +157,25 @@ def ls_command(
         list[Risk] | None, typer.Option(help="Only documents scanned at this risk.")
     ] = None,
     media_type: Annotated[list[str] | None, typer.Option(help="e.g. text/html.")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Buyer's GB/T 2260 division code, e.g. 650000 (sub-divisions too)."),
+    ] = None,
+    vendor: Annotated[
+        str | None, typer.Option(help="Vendor id matched in the document (e.g. hikvision).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Most documents listed; 0 for all.")] = 50,
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """List stored documents, newest first (options repeat to allow several values)."""
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         records = store.list_documents(
             status=status,
             risk=[r.value for r in risk] if risk else None,
             media_type=media_type,
+            region=region,
+            vendor=vendor,
             limit=limit or None,
         )
     if output_format is OutputFormat.JSON:
@@ -185,14 +204,17 @@ def show_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """One document: metadata, captures with provenance, pages and flags."""
-    with _open(settings_for(data_dir)) as store:
+    """One document: metadata, captures with provenance, procurement facts, vendor
+    matches, pages and flags."""
+    with open_store_or_fail(settings_for(data_dir)) as store:
         full_id = store.resolve_id(doc_id)
         record = store.document(full_id)
         pages = store.pages(full_id)
         captures = store.captures(full_id)
         flags = store.flags(full_id)
         scan = store.latest_scan(full_id)
+        facts = store.facts(full_id)
+        mentions = store.vendor_mentions(full_id)
     if text:
         console.print("\f".join(p.text for p in pages), markup=False, highlight=False)
         return
@@ -204,6 +226,8 @@ def show_command(
                 "captures": [c.model_dump(mode="json") for c in captures],
                 "pages": [p.model_dump(mode="json", exclude={"normalized"}) for p in pages],
                 "flags": [f.model_dump(mode="json") for f in flags],
+                "facts": facts.model_dump(mode="json") if facts else None,
+                "vendor_mentions": [m.model_dump(mode="json") for m in mentions],
             }
         )
         return
@@ -239,6 +263,10 @@ def show_command(
             escape(warc),
         )
     console.print(cap)
+    if facts is not None:
+        _print_facts(facts)
+    if mentions:
+        _print_mentions(mentions)
     if flags:
         ft = Table(title="flags")
         for column in ("rule", "severity", "page", "evidence"):
@@ -247,6 +275,58 @@ def show_command(
             rule = f.rule + (" (signal)" if f.signal else "")
             ft.add_row(escape(rule), f.severity.value, str(f.page), escape(f.context))
         console.print(ft)
+
+
+def _print_facts(facts: NoticeFacts) -> None:
+    table = Table(title="procurement facts", show_header=False)
+    table.add_column("fact")
+    table.add_column("value", overflow="fold")
+    rows: list[tuple[str, str]] = []
+    if facts.notice_type:
+        rows.append(("notice type", facts.notice_type.value.value))
+    for name in ("project_code", "project_name", "buyer", "agency", "delivery_place"):
+        fact = getattr(facts, name)
+        if fact is not None:
+            rows.append((name.replace("_", " "), f"{fact.value}  [p{fact.source.page}]"))
+    rows += [("winner", f"{s.value}  [p{s.source.page}]") for s in facts.suppliers]
+    for a in facts.amounts:
+        value = f"{a.value:,} {a.currency}" if a.value is not None else f"unreadable: {a.error}"
+        lot = f" (lot {a.lot})" if a.lot else ""
+        rows.append((f"amount, {a.role.value}{lot}", f"{value}  「{a.source.text}」"))
+    for d in facts.dates:
+        value = d.value.isoformat() if d.value else f"unreadable: {d.error}"
+        rows.append((f"date, {d.role.value}", f"{value}  「{d.source.text}」"))
+    for r in facts.regions:
+        path = " › ".join(f"{x.name} {x.code}" for x in r.path)
+        rows.append((f"region, {r.role}", path + (" (autonomous)" if r.autonomous else "")))
+    for i in facts.items:
+        parts = [i.name, i.brand, i.model, f"× {i.quantity} {i.unit or ''}" if i.quantity else None]
+        rows.append(("item", " | ".join(p for p in parts if p)))
+    rows += [("product", f"{p.maker} {p.model} ({p.family})") for p in facts.products]
+    rows += [("unreadable", e) for e in facts.errors]
+    for name, value in rows:
+        table.add_row(name, escape(value))
+    console.print(table)
+
+
+def _print_mentions(mentions: list[VendorMention]) -> None:
+    table = Table(title="vendor matches")
+    for column in ("role", "page", "mention", "entity", "score", "decision", "why"):
+        table.add_column(column, overflow="fold")
+    for m in mentions:
+        matches: list[VendorMatch | None] = [*m.matches] or [None]
+        for x in matches:
+            why = str(x.features[0].get("why", "")) if x and x.features else ""
+            table.add_row(
+                m.role.value,
+                str(m.page),
+                escape(m.text),
+                x.entity_id if x else "",
+                f"{x.score:g}" if x else "",
+                x.decision if x else "no match",
+                escape(why),
+            )
+    console.print(table)
 
 
 def _print_hit(hit: SearchHit) -> None:
@@ -275,7 +355,7 @@ def search_command(
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Full-text search over normalized text, with snippets quoting the original."""
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         hits = store.search(query, limit=limit)
     if output_format is OutputFormat.JSON:
         for hit in hits:
@@ -293,7 +373,7 @@ def stats_command(
     data_dir: DataDirOption = None, output_format: FormatOption = OutputFormat.TEXT
 ) -> None:
     """Counts by status, media type and risk, and the latest input errors."""
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         stats = store.stats()
     if output_format is OutputFormat.JSON:
         emit_json(stats)
@@ -329,9 +409,11 @@ def stats_command(
 def scan_command(
     data_dir: DataDirOption = None, output_format: FormatOption = OutputFormat.TEXT
 ) -> None:
-    """Re-scan every stored document with the current rule set (decisions are kept)."""
+    """Re-scan every stored document with the current rule set, re-read its facts and
+    re-match its vendors, then re-link processes (decisions and judgements are kept)."""
+    settings = settings_for(data_dir)
     with (
-        _open(settings_for(data_dir)) as store,
+        open_store_or_fail(settings) as store,
         Progress(
             TextColumn("scanning"),
             BarColumn(),
@@ -342,13 +424,14 @@ def scan_command(
         ) as bar,
     ):
         task = bar.add_task("scan", total=store.count_documents())
-        summary = rescan(store, progress=lambda _doc, _risk: bar.advance(task))
+        summary = rescan(store, settings=settings, progress=lambda _doc, _risk: bar.advance(task))
     if output_format is OutputFormat.JSON:
         emit_json(summary)
         return
     table = Table(title=f"scan with rule set {escape(summary.ruleset_version)}", show_header=False)
     table.add_row("documents scanned", str(summary.documents))
     table.add_row("unreadable, skipped", str(summary.skipped))
+    table.add_row("procurement processes", str(summary.processes))
     for risk in Risk:
         table.add_row(f"risk {_risk(risk.value)}", str(summary.by_risk.get(risk.value, 0)))
     console.print(table)

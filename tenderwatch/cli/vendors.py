@@ -28,6 +28,7 @@ from .app import (
     fail,
     settings_for,
 )
+from .archive import open_store_or_fail
 
 vendors_app = typer.Typer(
     name="vendors",
@@ -54,22 +55,51 @@ def ls_command(
     listed: Annotated[
         bool, typer.Option("--listed", help="Only entities on a public list.")
     ] = False,
+    procured: Annotated[
+        bool, typer.Option("--procured", help="Only entities matched in stored documents.")
+    ] = False,
     limit: Annotated[int, typer.Option(help="Most entities shown.")] = 200,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """List vendors (shipped and imported) with their list memberships."""
-    index, _ = _index(data_dir)
-    shown = [e for e in index.entities if e.active_listings or not listed][:limit]
+    """List vendors (shipped and imported) with their procurements (stored documents they
+    were matched in, and how many of those carry rights flags) and list memberships."""
+    index, folder = _index(data_dir)
+    with open_store_or_fail(settings_for(folder)) as store:
+        counts = {p.entity_id: p for p in store.vendor_procurements()}
+    # Vendors seen in the archive first (most documents first), then the rest in data order.
+    order = {entity_id: rank for rank, entity_id in enumerate(counts)}
+    shown = sorted(
+        (
+            e
+            for e in index.entities
+            if (e.active_listings or not listed) and (e.id in counts or not procured)
+        ),
+        key=lambda e: order.get(e.id, len(order)),
+    )[:limit]
     if output_format is OutputFormat.JSON:
         for entity in shown:
-            emit_json(entity.model_dump(mode="json", by_alias=True))
+            found = counts.get(entity.id)
+            emit_json(
+                {
+                    **entity.model_dump(mode="json", by_alias=True),
+                    "procurements": found.model_dump(exclude={"entity_id"}) if found else None,
+                }
+            )
         return
     table = Table(title=f"vendors ({len(shown)} of {len(index)})")
-    for column in ("id", "name", "lists", "parent"):
+    for column in ("id", "name", "documents", "flagged", "lists", "parent"):
         table.add_column(column, overflow="fold")
     for entity in shown:
         lists = ", ".join(sorted({x.list_id for x in entity.active_listings}))
-        table.add_row(entity.id, escape(entity.caption), lists, entity.parent or "")
+        found = counts.get(entity.id)
+        table.add_row(
+            entity.id,
+            escape(entity.caption),
+            str(found.documents) if found else "",
+            str(found.flagged_documents) if found else "",
+            lists,
+            entity.parent or "",
+        )
     console.print(table)
 
 
@@ -131,7 +161,8 @@ def match_command(
 ) -> None:
     """Match names against vendors and imported lists, explaining every score."""
     index, folder = _index(data_dir)
-    judgements = catalog.judgement_log(folder)
+    with open_store_or_fail(settings_for(folder)) as store:
+        judgements = catalog.judgement_log(store)
     for name in names:
         result = index.match(name, judgements)
         if output_format is OutputFormat.JSON:
@@ -197,18 +228,20 @@ def judge_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """Record a reviewer's judgement; later matches of this mention reuse it."""
+    """Record a reviewer's judgement in the store; later matches of this mention reuse it
+    (ingest, `vendors match`; `tenderwatch scan` re-matches stored documents)."""
     index, folder = _index(data_dir)
     if index.get(entity_id) is None:
         raise fail(f"no vendor {entity_id!r}", Exit.NOT_FOUND)
-    try:
-        judgement = catalog.judgement_log(folder).record(mention, entity_id, verdict, user, note)
-    except ValueError as exc:
-        raise fail(str(exc), Exit.INPUT_ERROR) from exc
+    with open_store_or_fail(settings_for(folder)) as store:
+        try:
+            judgement = catalog.judgement_log(store).record(mention, entity_id, verdict, user, note)
+        except ValueError as exc:
+            raise fail(str(exc), Exit.INPUT_ERROR) from exc
     if output_format is OutputFormat.JSON:
         emit_json(judgement)
     else:
         console.print(
             f"recorded: {escape(mention)} {verdict.value} {entity_id} by {escape(user)}"
-            f" at {judgement.created_at}"
+            f" at {judgement.created_at}; `tenderwatch scan` applies it to stored documents"
         )

@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pydantic import ValidationError
+
 from .model import DateRole, NoticeFacts, Source
 from .processes import Process
 
@@ -67,10 +69,14 @@ def value_rows(facts: NoticeFacts) -> Iterator[Row]:
         )
 
 
-def write_facts(db: sqlite3.Connection, doc_id: str, facts: NoticeFacts) -> None:
-    """Replace the stored facts of ``doc_id`` (call inside the ingest transaction)."""
+def delete_facts(db: sqlite3.Connection, doc_id: str) -> None:
     for table in ("fact_values", "fact_items", "fact_products", "notice_facts"):
         db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
+
+def write_facts(db: sqlite3.Connection, doc_id: str, facts: NoticeFacts) -> None:
+    """Replace the stored facts of ``doc_id`` (call inside the ingest transaction)."""
+    delete_facts(db, doc_id)
     buyer_region = next((r for r in facts.regions if r.role == "buyer"), None)
     published = facts.date_of(DateRole.PUBLICATION)
     db.execute(
@@ -125,14 +131,26 @@ def write_facts(db: sqlite3.Connection, doc_id: str, facts: NoticeFacts) -> None
     )
 
 
+def _parse(data: str) -> NoticeFacts | None:
+    # Facts written by an older model version no longer validate; they are machine output
+    # that `tenderwatch scan` re-reads from the stored text, so they count as absent.
+    try:
+        return NoticeFacts.model_validate_json(data)
+    except ValidationError:
+        return None
+
+
 def read_facts(db: sqlite3.Connection, doc_id: str) -> NoticeFacts | None:
     row = db.execute("SELECT facts FROM notice_facts WHERE doc_id = ?", (doc_id,)).fetchone()
-    return None if row is None else NoticeFacts.model_validate_json(row[0])
+    return None if row is None else _parse(row[0])
 
 
 def stored_facts(db: sqlite3.Connection) -> Iterator[tuple[str, NoticeFacts]]:
+    """Every document's facts in id order (facts that no longer validate are left out)."""
     for doc_id, data in db.execute("SELECT doc_id, facts FROM notice_facts ORDER BY doc_id"):
-        yield doc_id, NoticeFacts.model_validate_json(data)
+        facts = _parse(data)
+        if facts is not None:
+            yield doc_id, facts
 
 
 def write_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:

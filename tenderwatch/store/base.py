@@ -10,13 +10,18 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..facts.model import NoticeFacts
 from ..model import Extraction, ExtractionStatus, Flag, Risk, ScanResult
 from ..registry import Registry
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..facts.processes import Process
+    from ..vendors.judgements import Judgement
 
 
 class StoreError(Exception):
@@ -157,6 +162,51 @@ class StoreStats(BaseModel):
     recent_errors: list[InputError]
 
 
+class MentionRole(StrEnum):
+    """Where in a notice a company was named."""
+
+    SUPPLIER = "supplier"  # a winner or supplier of the procurement
+    BRAND = "brand"  # the brand column of an item table (the buyer names a maker)
+    MODEL = "model"  # a product model number of a known maker
+
+
+class VendorMatch(BaseModel):
+    """One candidate entity for a mention, as the matcher scored it (machine output)."""
+
+    entity_id: str
+    score: float
+    decision: str = Field(description="match / review / no_match")
+    features: list[dict[str, Any]] = Field(description="the matcher's explained features")
+    dataset_version: str = Field(description="version of the shipped vendor dataset")
+
+
+class VendorMention(BaseModel):
+    """A supplier, brand or model mention in a document's original text, with its matches."""
+
+    doc_id: str
+    role: MentionRole
+    text: str = Field(description="exactly as extracted")
+    mention_key: str = Field(description="tenderwatch.vendors.judgements.mention_key(query)")
+    page: int
+    start: int
+    end: int
+    matches: list[VendorMatch] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        parts = [self.doc_id, self.role.value, str(self.start), str(self.end), self.text]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class VendorProcurements(BaseModel):
+    """How often an entity was matched (decision ``match``) in stored documents."""
+
+    entity_id: str
+    documents: int
+    flagged_documents: int = Field(description="of those, documents with a rights flag")
+    mentions: int
+
+
 class NewDocument(BaseModel):
     """Everything stored for a newly seen document, committed in one transaction."""
 
@@ -166,6 +216,8 @@ class NewDocument(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     capture: Capture
     scan: ScanResult | None = None
+    facts: NoticeFacts | None = None
+    vendor_mentions: list[VendorMention] = Field(default_factory=list)
 
 
 class Store(Protocol):
@@ -178,8 +230,9 @@ class Store(Protocol):
     def add_documents(
         self, documents: Sequence[NewDocument], captures: Sequence[Capture] = ()
     ) -> None:
-        """Commit whole documents (pages, index, capture, scan), then further captures of
-        them, in one transaction. A document already stored only gains its capture."""
+        """Commit whole documents (pages, index, capture, scan, facts, vendor mentions), then
+        further captures of them, in one transaction. A document already stored only gains
+        its capture."""
         ...
 
     def add_capture(self, capture: Capture) -> bool:
@@ -190,6 +243,41 @@ class Store(Protocol):
 
     def store_scan(self, doc_id: str, scan: ScanResult) -> None:
         """Replace the document's flags and risk; decisions are never touched."""
+        ...
+
+    def store_analysis(
+        self,
+        doc_id: str,
+        scan: ScanResult,
+        facts: NoticeFacts | None,
+        vendor_mentions: Sequence[VendorMention],
+    ) -> None:
+        """Replace the document's flags, risk, facts and vendor mentions in one transaction
+        (a re-scan); decisions and vendor judgements are never touched."""
+        ...
+
+    def facts(self, doc_id: str) -> NoticeFacts | None: ...
+
+    def all_facts(self) -> Iterator[tuple[str, NoticeFacts]]:
+        """(document id, facts) of every document with facts, in id order."""
+        ...
+
+    def store_processes(self, processes: Sequence[Process]) -> None:
+        """Replace every process (linking is recomputed over all stored notices)."""
+        ...
+
+    def vendor_mentions(self, doc_id: str) -> list[VendorMention]: ...
+
+    def vendor_procurements(self) -> list[VendorProcurements]:
+        """Entities with matched documents, most documents first."""
+        ...
+
+    def add_vendor_judgement(self, judgement: Judgement) -> None:
+        """Append a reviewer's judgement (same / not same / unsure); rows are never rewritten."""
+        ...
+
+    def vendor_judgements(self) -> list[Judgement]:
+        """Every judgement, oldest first (the latest per mention and entity wins)."""
         ...
 
     def resolve_id(self, id_or_prefix: str) -> str: ...
@@ -218,8 +306,13 @@ class Store(Protocol):
         status: list[str] | None = None,
         risk: list[str] | None = None,
         media_type: list[str] | None = None,
+        region: str | None = None,
+        vendor: str | None = None,
         limit: int | None = None,
-    ) -> list[DocumentRecord]: ...
+    ) -> list[DocumentRecord]:
+        """Newest first. ``region``: a GB/T 2260 code (its sub-divisions match too) of the
+        buyer; ``vendor``: an entity id matched in the document, or a supplier name."""
+        ...
 
     def search(self, query: str, *, limit: int = 20) -> list[SearchHit]: ...
 
@@ -236,7 +329,7 @@ BACKENDS: Registry[StoreFactory] = Registry("storage backend")
 
 def open_store(settings: Settings) -> Store:
     """The store named by ``settings.database_url`` (default: SQLite in the data directory)."""
-    from . import sqlite  # noqa: F401  (registers the default backend)
+    from . import postgres, sqlite  # noqa: F401  (register the built-in backends)
 
     url = settings.database_url or "sqlite:"
     scheme = url.split(":", 1)[0].split("+", 1)[0]

@@ -10,8 +10,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..facts import storage as facts_storage
+from ..facts.model import NoticeFacts
 from ..model import Extraction, ExtractionStatus, Flag, Page, Risk, ScanResult, Severity
 from ..settings import Settings
 from .base import (
@@ -23,15 +25,23 @@ from .base import (
     DocumentRecord,
     DocumentScan,
     InputError,
+    MentionRole,
     NewDocument,
     SearchHit,
     SourceKind,
     StoredPage,
     StoreError,
     StoreStats,
+    VendorMatch,
+    VendorMention,
+    VendorProcurements,
 )
 from .migrations import migrations_for
 from .search import PageMatch, SearchPlan, plan_search, rank_documents, snippets_for
+
+if TYPE_CHECKING:
+    from ..facts.processes import Process
+    from ..vendors.judgements import Judgement
 
 # Seconds a writer waits for another process's transaction before giving up; ingest
 # commits are milliseconds, so this only trips on a stuck process.
@@ -170,6 +180,9 @@ class SQLiteStore:
             )
             if new.scan is not None:
                 self._write_scan(db, r.id, new.scan)
+            if new.facts is not None:
+                facts_storage.write_facts(db, r.id, new.facts)
+            self._write_mentions(db, r.id, new.vendor_mentions)
         self._write_capture(db, new.capture)
 
     def add_capture(self, capture: Capture) -> bool:
@@ -259,6 +272,68 @@ class SQLiteStore:
                 _now(),
             ),
         )
+
+    def store_analysis(
+        self,
+        doc_id: str,
+        scan: ScanResult,
+        facts: NoticeFacts | None,
+        vendor_mentions: Sequence[VendorMention],
+    ) -> None:
+        with self._transaction() as db:
+            self._write_scan(db, doc_id, scan)
+            if facts is None:
+                facts_storage.delete_facts(db, doc_id)
+            else:
+                facts_storage.write_facts(db, doc_id, facts)
+            self._write_mentions(db, doc_id, vendor_mentions)
+
+    def store_processes(self, processes: Sequence[Process]) -> None:
+        with self._transaction() as db:
+            facts_storage.write_processes(db, processes)
+
+    @staticmethod
+    def _write_mentions(
+        db: sqlite3.Connection, doc_id: str, mentions: Sequence[VendorMention]
+    ) -> None:
+        db.execute(
+            "DELETE FROM vendor_matches WHERE mention_id IN"
+            " (SELECT id FROM vendor_mentions WHERE doc_id = ?)",
+            (doc_id,),
+        )
+        db.execute("DELETE FROM vendor_mentions WHERE doc_id = ?", (doc_id,))
+        now = _now()
+        for m in mentions:
+            mention_id = m.id
+            # The same mention may be found twice (a name in two facts): one row.
+            db.execute(
+                "INSERT INTO vendor_mentions (id, doc_id, role, text, mention_key, page,"
+                " start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (mention_id, doc_id, m.role.value, m.text, m.mention_key, m.page, m.start, m.end),
+            )
+            db.executemany(
+                "INSERT INTO vendor_matches (mention_id, entity_id, score, decision, features,"
+                " dataset_version, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [
+                    (mention_id, x.entity_id, x.score, x.decision,
+                     json.dumps(x.features, ensure_ascii=False), x.dataset_version, now)
+                    for x in m.matches
+                ],
+            )  # fmt: skip
+
+    def add_vendor_judgement(self, judgement: Judgement) -> None:
+        j = judgement
+        key = "\x1f".join((j.mention_key, j.entity_id, j.user, j.created_at, j.verdict.value))
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO vendor_judgements (id, mention_key, mention, entity_id, verdict,"
+                " reviewer, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (hashlib.sha256(key.encode()).hexdigest(), j.mention_key, j.mention, j.entity_id,
+                 j.verdict.value, j.user, j.created_at, j.note),
+            )  # fmt: skip
 
     def add_decision(self, decision: Decision) -> None:
         d = decision
@@ -430,6 +505,74 @@ class SQLiteStore:
             for r in rows
         ]
 
+    def facts(self, doc_id: str) -> NoticeFacts | None:
+        return facts_storage.read_facts(self._db, doc_id)
+
+    def all_facts(self) -> Iterator[tuple[str, NoticeFacts]]:
+        return iter(list(facts_storage.stored_facts(self._db)))
+
+    def vendor_mentions(self, doc_id: str) -> list[VendorMention]:
+        rows = self._db.execute(
+            "SELECT m.id, m.role, m.text, m.mention_key, m.page, m.start_offset, m.end_offset,"
+            " x.dataset_version, x.entity_id, x.score, x.decision, x.features"
+            " FROM vendor_mentions m LEFT JOIN vendor_matches x ON x.mention_id = m.id"
+            " WHERE m.doc_id = ? ORDER BY m.start_offset, m.end_offset, m.id, x.score DESC,"
+            " x.entity_id",
+            (doc_id,),
+        )
+        mentions: dict[str, VendorMention] = {}
+        for r in rows:
+            mention = mentions.get(r[0])
+            if mention is None:
+                mention = mentions[r[0]] = VendorMention(
+                    doc_id=doc_id,
+                    role=MentionRole(r[1]),
+                    text=r[2],
+                    mention_key=r[3],
+                    page=r[4],
+                    start=r[5],
+                    end=r[6],
+                )
+            if r[8] is not None:
+                mention.matches.append(
+                    VendorMatch(
+                        entity_id=r[8],
+                        score=r[9],
+                        decision=r[10],
+                        features=json.loads(r[11]),
+                        dataset_version=r[7],
+                    )
+                )
+        return list(mentions.values())
+
+    def vendor_procurements(self) -> list[VendorProcurements]:
+        rows = self._db.execute(
+            "SELECT x.entity_id, count(DISTINCT m.doc_id), count(DISTINCT fl.doc_id),"
+            " count(DISTINCT m.id) FROM vendor_matches x"
+            " JOIN vendor_mentions m ON m.id = x.mention_id"
+            " LEFT JOIN flags fl ON fl.doc_id = m.doc_id AND fl.signal = 0"
+            " WHERE x.decision = 'match' GROUP BY x.entity_id ORDER BY 2 DESC, 1"
+        )
+        return [
+            VendorProcurements(entity_id=e, documents=d, flagged_documents=f, mentions=n)
+            for e, d, f, n in rows
+        ]
+
+    def vendor_judgements(self) -> list[Judgement]:
+        from ..vendors.judgements import Judgement, Verdict
+
+        rows = self._db.execute(
+            "SELECT mention_key, mention, entity_id, verdict, reviewer, created_at, note"
+            " FROM vendor_judgements WHERE deleted_at IS NULL ORDER BY created_at, id"
+        )
+        return [
+            Judgement(
+                mention_key=k, mention=m, entity_id=e, verdict=Verdict(v), user=u, created_at=c,
+                note=n,
+            )
+            for k, m, e, v, u, c, n in rows
+        ]  # fmt: skip
+
     def document_ids(self) -> Iterator[str]:
         # Materialised so callers may write (re-scan) while iterating.
         ids = [r[0] for r in self._db.execute("SELECT id FROM documents ORDER BY id")]
@@ -444,6 +587,8 @@ class SQLiteStore:
         status: list[str] | None = None,
         risk: list[str] | None = None,
         media_type: list[str] | None = None,
+        region: str | None = None,
+        vendor: str | None = None,
         limit: int | None = None,
     ) -> list[DocumentRecord]:
         where, params = ["1 = 1"], []
@@ -455,6 +600,22 @@ class SQLiteStore:
             if values:
                 where.append(_in(column, values))
                 params.extend(values)
+        if region:
+            from ..review import region_prefix
+
+            where.append(
+                "EXISTS (SELECT 1 FROM notice_facts nf WHERE nf.doc_id = d.id"
+                " AND nf.buyer_division LIKE ?)"
+            )
+            params.append(region_prefix(region) + "%")
+        if vendor:
+            where.append(
+                "(EXISTS (SELECT 1 FROM vendor_mentions m JOIN vendor_matches x"
+                " ON x.mention_id = m.id WHERE m.doc_id = d.id AND x.decision = 'match'"
+                " AND x.entity_id = ?) OR EXISTS (SELECT 1 FROM fact_values v"
+                " WHERE v.doc_id = d.id AND v.field = 'supplier' AND v.value = ?))"
+            )
+            params += [vendor, vendor]
         sql = (
             f"SELECT {self._DOC_COLUMNS} FROM documents d LEFT JOIN doc_scans s"
             f" ON s.doc_id = d.id WHERE {' AND '.join(where)} ORDER BY d.extracted_at DESC, d.id"

@@ -4,9 +4,9 @@ Layout under ``DATA_DIR/vendors/``::
 
     imports/<sha256 of the list file>.jsonl      entities read from that file (one per line)
     imports/<sha256 of the list file>.meta.json  source path, format, counts, errors, time
-    judgements.jsonl                             reviewer decisions (append-only)
 
-Importing the same bytes twice writes the same files: imports are idempotent.
+Importing the same bytes twice writes the same files: imports are idempotent. Reviewer
+judgements live in the store (``vendor_judgements``), next to the matches they decide.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -23,6 +24,9 @@ from .judgements import JudgementLog
 from .matcher import VendorIndex
 from .model import Entity
 from .settings import VendorSettings
+
+if TYPE_CHECKING:
+    from ..store.base import Store
 
 
 def vendors_dir(data_dir: Path) -> Path:
@@ -87,5 +91,6 @@ def build_index(
     return VendorIndex(all_entities(data_dir, errors), settings)
 
 
-def judgement_log(data_dir: Path) -> JudgementLog:
-    return JudgementLog(vendors_dir(data_dir) / "judgements.jsonl")
+def judgement_log(store: Store) -> JudgementLog:
+    """The store's judgements; judgements recorded through the log are stored at once."""
+    return JudgementLog(store.vendor_judgements(), sink=store.add_vendor_judgement)

@@ -1,18 +1,17 @@
 """Reviewer judgements on vendor matches: same / not same / unsure, with who and when.
 
-Stored as an append-only JSON-lines file (the store has no vendor tables yet): every line is
-one decision, nothing is rewritten, and the latest decision per (mention, entity) wins.
-Re-running the matcher never changes a judgement; the matcher reads them.
+Stored in the store's append-only ``vendor_judgements`` table (``Store.add_vendor_judgement``):
+every row is one decision, nothing is rewritten, and the latest decision per (mention,
+entity) wins. Re-running the matcher never changes a judgement; the matcher reads them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from .names import compact, fold
 
@@ -39,25 +38,21 @@ class Judgement(BaseModel):
 
 
 class JudgementLog:
-    """Judgements kept in memory and, when a path is given, appended to a JSON-lines file."""
+    """The latest judgement per (mention key, entity), built from the store's append-only
+    ``vendor_judgements`` table; :meth:`record` hands each new judgement to ``sink`` (the
+    store's ``add_vendor_judgement``) before it counts."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
+    def __init__(
+        self,
+        judgements: Iterable[Judgement] = (),
+        sink: Callable[[Judgement], None] | None = None,
+    ) -> None:
+        self.sink = sink
         self._latest: dict[str, dict[str, Judgement]] = {}  # mention key → entity → latest
-        self.errors: list[str] = []
-        if path is not None and path.exists():
-            with path.open(encoding="utf-8", errors="replace") as lines:
-                for number, line in enumerate(lines, 1):
-                    if line.strip():
-                        self._load_line(line, number)
+        for judgement in judgements:  # oldest first: later ones replace earlier ones
+            self._add(judgement)
 
-    def _load_line(self, line: str, number: int) -> None:
-        try:
-            judgement = Judgement.model_validate(json.loads(line))
-        except (ValueError, ValidationError) as exc:
-            # A corrupt line (e.g. a crash mid-write) loses that decision only, and says so.
-            self.errors.append(f"{self.path}:{number}: unreadable judgement: {exc}")
-            return
+    def _add(self, judgement: Judgement) -> None:
         self._latest.setdefault(judgement.mention_key, {})[judgement.entity_id] = judgement
 
     def record(
@@ -69,7 +64,7 @@ class JudgementLog:
         note: str | None = None,
         when: dt.datetime | None = None,
     ) -> Judgement:
-        """Record a decision (appended to the file at once)."""
+        """Record a decision (stored at once when the log has a sink)."""
         if not user.strip():
             raise ValueError("a judgement needs the reviewer's name")
         moment = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -82,11 +77,9 @@ class JudgementLog:
             created_at=moment.isoformat(timespec="seconds"),
             note=note,
         )
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(judgement.model_dump_json() + "\n")
-        self._latest.setdefault(judgement.mention_key, {})[entity_id] = judgement
+        if self.sink is not None:
+            self.sink(judgement)
+        self._add(judgement)
         return judgement
 
     def verdicts(self, key: str) -> dict[str, Judgement]:

@@ -72,6 +72,9 @@ def test_kill_9_then_rerun_finishes_without_duplicates(tmp_path, make_notice):
     assert count("SELECT count(*) FROM pages") == TOTAL
     assert count("SELECT count(*) FROM doc_scans") == TOTAL
     assert count("SELECT count(DISTINCT doc_id) FROM captures") == TOTAL
+    # facts commit with their document, and processes are re-linked after the re-run
+    assert count("SELECT count(*) FROM notice_facts") == TOTAL
+    assert count("SELECT count(DISTINCT doc_id) FROM process_notices") == TOTAL
     db.execute("INSERT INTO pages_fts (pages_fts) VALUES ('integrity-check')")
     assert count("SELECT count(*) FROM pages_fts WHERE pages_fts MATCH '\"示例采购公告\"'") == TOTAL
     blobs = [p for p in (data / "blobs").rglob("*") if p.is_file() and not p.name.startswith(".")]

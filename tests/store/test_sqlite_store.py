@@ -225,4 +225,32 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
 def test_migration_files_are_named_by_number(tmp_path):
     versions = [m.version for m in migrations_for("sqlite")]
     assert versions == sorted(versions) and len({v[:4] for v in versions}) == len(versions)
-    assert "0002_pages" not in [m.version for m in migrations_for("postgresql")]
+    postgres_pages = next(m for m in migrations_for("postgresql") if m.version == "0002_pages")
+    assert "fts5" not in postgres_pages.sql  # each dialect gets its own variant
+
+
+def test_analysis_replaces_facts_and_vendor_mentions_atomically(store, make_document):
+    from tenderwatch.facts import NoticeFacts, Source, TextFact
+    from tenderwatch.store.base import MentionRole, VendorMatch, VendorMention
+
+    new = make_document(["中标供应商：测试公司"])
+    doc_id = new.record.id
+    source = Source(page=1, start=6, end=10, text="测试公司")
+    facts = NoticeFacts(suppliers=[TextFact(value="测试公司", source=source)],
+                        extractor_version="t/1")  # fmt: skip
+    mention = VendorMention(
+        doc_id=doc_id, role=MentionRole.SUPPLIER, text="测试公司", mention_key="测试公司",
+        page=1, start=6, end=10,
+        matches=[VendorMatch(entity_id="x", score=91.0, decision="match",
+                             features=[{"name": "core_exact"}], dataset_version="1")],
+    )  # fmt: skip
+    store.add_documents([new.model_copy(update={"facts": facts, "vendor_mentions": [mention]})])
+    assert store.facts(doc_id) == facts
+    assert store.vendor_mentions(doc_id) == [mention]
+    assert [p.entity_id for p in store.vendor_procurements()] == ["x"]
+    assert [d.id for d in store.list_documents(vendor="测试公司")] == [doc_id]  # supplier name
+    scan = ScanResult(risk=Risk.LOW, flags=[], reasons=[], ruleset_version="r2")
+    store.store_analysis(doc_id, scan, None, [])
+    assert store.facts(doc_id) is None and store.vendor_mentions(doc_id) == []
+    assert store.vendor_procurements() == [] and store.document(doc_id).risk is Risk.LOW
+    assert list(store.all_facts()) == []

@@ -108,8 +108,8 @@ def test_thresholds_are_settings(index: VendorIndex) -> None:
     assert strict.match("HIKVISION DIGITAL TECHNOLOGY CO LTD").decision is Decision.REVIEW
 
 
-def test_judgements_override_and_are_explained(index: VendorIndex, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    log = JudgementLog(tmp_path / "j.jsonl")
+def test_judgements_override_and_are_explained(index: VendorIndex) -> None:
+    log = JudgementLog()
     when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     log.record(
         "杭州海康威视系统技术有限公司", "hikvision", Verdict.SAME, "reviewer-a", "subsidiary", when
