@@ -10,3 +10,5 @@ tw=.venv/bin/tenderwatch
 $tw ingest examples/corpus/ || [ $? -eq 2 ]
 $tw stats
 $tw ls --risk high --risk medium
+$tw vendors ls --procured
+echo "Next: tenderwatch show ID (evidence, facts, provenance), tenderwatch serve (review workbench)."
