@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..settings import Settings, load_settings
+from ..store.base import DocumentNotFound, Store, StoreError, open_store
 
 app = typer.Typer(
     name="tenderwatch",
@@ -101,3 +104,20 @@ def _root(
     ] = False,
 ) -> None:
     """Archive procurement documents, extract facts, flag targeted surveillance with evidence."""
+
+
+@contextmanager
+def open_store_or_fail(settings: Settings) -> Iterator[Store]:
+    """The configured store, closed afterwards; its errors become a clear message and exit code."""
+    try:
+        store = open_store(settings)
+    except StoreError as exc:
+        raise fail(f"{exc}. Check --data-dir / TENDERWATCH_DATABASE_URL.") from exc
+    try:
+        yield store
+    except DocumentNotFound as exc:
+        raise fail(str(exc), Exit.NOT_FOUND) from exc
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        store.close()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -19,13 +17,9 @@ from ..model import Risk
 from ..settings import Settings
 from ..sources import iter_inputs
 from ..store.base import (
-    DocumentNotFound,
     SearchHit,
-    Store,
-    StoreError,
     VendorMatch,
     VendorMention,
-    open_store,
 )
 from .app import (
     DataDirOption,
@@ -37,27 +31,11 @@ from .app import (
     emit_json,
     err_console,
     fail,
+    open_store_or_fail,
     settings_for,
 )
 
 RISK_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "none": "dim"}
-
-
-@contextmanager
-def open_store_or_fail(settings: Settings) -> Iterator[Store]:
-    """The configured store; its errors become a clear message and an exit code."""
-    try:
-        store = open_store(settings)
-    except StoreError as exc:
-        raise fail(f"{exc}. Check --data-dir / TENDERWATCH_DATABASE_URL.") from exc
-    try:
-        yield store
-    except DocumentNotFound as exc:
-        raise fail(str(exc), Exit.NOT_FOUND) from exc
-    except StoreError as exc:
-        raise fail(str(exc)) from exc
-    finally:
-        store.close()
 
 
 def _risk(risk: str | None) -> str:

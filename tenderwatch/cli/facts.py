@@ -16,7 +16,6 @@ from ..detect.check import walk
 from ..export import EXPORTERS, Table, make_bundle, records_from_store
 from ..facts.files import FileFacts, facts_for_file
 from ..facts.model import NoticeFacts
-from ..store.base import DocumentNotFound, StoreError, open_store
 from .app import (
     DataDirOption,
     Exit,
@@ -26,6 +25,7 @@ from .app import (
     console,
     emit_json,
     fail,
+    open_store_or_fail,
     settings_for,
 )
 
@@ -115,17 +115,9 @@ def export_command(
             Exit.INPUT_ERROR,
         )
     exporter = EXPORTERS.get(export_format)
-    try:
-        store = open_store(settings_for(data_dir))
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    try:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         ids = [store.resolve_id(d) for d in doc] if doc else None
         records = records_from_store(store, doc_ids=ids, risk=risk)
-    except DocumentNotFound as exc:
-        raise fail(str(exc), Exit.NOT_FOUND) from None
-    finally:
-        store.close()
     bundle = make_bundle(records, datetime.now(UTC))
     if output is None:
         exporter.write(bundle, sys.stdout.buffer, table)

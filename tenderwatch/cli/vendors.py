@@ -26,9 +26,9 @@ from .app import (
     emit_json,
     err_console,
     fail,
+    open_store_or_fail,
     settings_for,
 )
-from .archive import open_store_or_fail
 
 vendors_app = typer.Typer(
     name="vendors",

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +14,6 @@ from rich.table import Table
 from ..auth import AuthError, Role, add_user, list_users, remove_user
 from ..evidence import build_pack
 from ..review import QueueFilter, ReviewError, ReviewStatus
-from ..settings import Settings
-from ..store.base import Store, StoreError, open_store
 from ..web.settings import WebSettings
 from .app import (
     DataDirOption,
@@ -28,23 +24,12 @@ from .app import (
     console,
     emit_json,
     fail,
+    open_store_or_fail,
     settings_for,
 )
 
 users_app = typer.Typer(help="Accounts of the workbench's server mode.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-
-
-@contextmanager
-def _open(settings: Settings) -> Iterator[Store]:
-    try:
-        store = open_store(settings)
-    except StoreError as exc:
-        raise fail(f"{exc}. Check --data-dir / TENDERWATCH_DATABASE_URL.") from exc
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @app.command("serve")
@@ -66,7 +51,7 @@ def serve_command(
 
     settings = settings_for(data_dir)
     server_mode = auth or not is_loopback(host)
-    with _open(settings) as store:
+    with open_store_or_fail(settings) as store:
         if server_mode and not list_users(store):
             raise fail("server mode needs an account: tenderwatch users add NAME --role admin")
     mode = "server mode (login required)" if server_mode else "local mode (single user)"
@@ -93,7 +78,7 @@ def users_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         try:
             user = add_user(store, name, password, role)
         except AuthError as exc:
@@ -106,7 +91,7 @@ def users_ls(
     data_dir: DataDirOption = None, output_format: FormatOption = OutputFormat.TEXT
 ) -> None:
     """List accounts and their roles."""
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         users = list_users(store)
     if output_format is OutputFormat.JSON:
         for user in users:
@@ -123,7 +108,7 @@ def users_remove(
     name: Annotated[str, typer.Argument(help="Account name.")], data_dir: DataDirOption = None
 ) -> None:
     """Delete an account and end its sessions (its decisions stay in the history)."""
-    with _open(settings_for(data_dir)) as store:
+    with open_store_or_fail(settings_for(data_dir)) as store:
         if not remove_user(store, name):
             raise fail(f"no account named {name!r}", Exit.NOT_FOUND)
     console.print(f"removed {escape(name)}")
@@ -165,7 +150,7 @@ def export_pack_command(
         )
     except ValueError as exc:
         raise fail(str(exc), Exit.INPUT_ERROR) from exc
-    with _open(settings) as store:
+    with open_store_or_fail(settings) as store:
         try:
             summary = build_pack(
                 store, settings, flt, out, max_documents=WebSettings().max_pack_documents
