@@ -24,6 +24,21 @@ def extractor_for(media_type: str) -> Extractor | None:
     return None
 
 
+TITLE_MAX_CHARS = 120
+
+
+def _with_title(extraction: Extraction) -> Extraction:
+    """Formats without a title field (PDF, DOCX, XLSX, text) get their first non-empty line,
+    which in procurement notices is the notice's own heading."""
+    if extraction.title or not extraction.pages:
+        return extraction
+    for line in extraction.pages[0].text.splitlines():
+        heading = " ".join(line.split())
+        if heading:
+            return extraction.model_copy(update={"title": heading[:TITLE_MAX_CHARS]})
+    return extraction
+
+
 def _failed(media_type: str, extractor: str, error: str) -> Extraction:
     return Extraction(
         media_type=media_type, extractor=extractor, status=ExtractionStatus.FAILED, error=error
@@ -55,7 +70,7 @@ def extract(
     if extractor is None:
         return _failed(kind, "none", f"unsupported media type {kind}")
     try:
-        return extractor.run(data, settings, charset_hint)
+        return _with_title(extractor.run(data, settings, charset_hint))
     except ExtractionError as exc:
         return extractor.failed(kind, str(exc))
     except RecursionError:
