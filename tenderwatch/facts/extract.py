@@ -206,9 +206,13 @@ def extract_facts(
             fields.extend(table_fields(table, builder.labels))
     fields.sort(key=lambda f: f.value.start)
 
-    _read_type(builder)
+    title, offset = _read_type(builder)
     for field in fields:
         builder.handler(field.name)(field)
+    if facts.buyer is None and offset >= 0 and (named := builder.labels.title_buyer.match(title)):
+        # no 采购人 field: the organisation the title starts with, quoted from the title
+        start, end = offset + named.start("name"), offset + named.end("name")
+        facts.buyer = TextFact(value=named.group("name"), source=builder.source(start, end))
     builder.region("buyer", facts.buyer)
     if not any(r.role == "buyer" for r in facts.regions):
         builder.region("buyer", facts.buyer_address)
@@ -217,8 +221,9 @@ def extract_facts(
     return facts
 
 
-def _read_type(builder: _Builder) -> None:
-    """Type from the title; where the title is not in the text, from the first lines."""
+def _read_type(builder: _Builder) -> tuple[str, int]:
+    """Type from the title; where the title is not in the text, from the first lines.
+    Returns the title and its offset (as :func:`_title`)."""
     title, offset = _title(builder.extraction)
     builder.facts.title = title or None
     found = classify(title, offset) if offset >= 0 else None
@@ -229,3 +234,4 @@ def _read_type(builder: _Builder) -> None:
     elif offset < 0 and (named := classify(title)) is not None:
         # only the extractor's title names it: an empty span at the start, quoting nothing
         builder.facts.notice_type = TypeFact(value=named[0], source=builder.source(0, 0))
+    return title, offset

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from ..normalize import normalize_query
+
 # Fields whose values are amounts, and the dates; the rest are names or codes.
 AMOUNT_FIELDS = {
     "budget": "budget",
@@ -34,6 +36,7 @@ ITEM_COLUMNS = ("name", "brand", "model", "quantity", "unit", "unit_price", "tot
 # 金额(万元), 单价（元）: the bracketed unit scales a bare number in the value.
 UNIT_SCALES = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 _UNIT_RE = re.compile(r"[（(]\s*(?:单位[:：]\s*)?(人民币)?\s*(元|万元|亿元)\s*[）)]")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _NOISE_RE = re.compile(r"^[\s\d一二三四五六七八九十]*[、.．)）]\s*|[\s\u3000*]+")
 
 
@@ -48,6 +51,8 @@ class Labels:
     sections: dict[str, str]  # heading -> party field
     section_fields: dict[str, str]  # bare label inside a party block -> name/address
     pattern: re.Pattern[str]  # any field or section-field label followed by ： or 为
+    inline_code: re.Pattern[str]  # 项目编号HNZC2024-0317: a code label glued to its code
+    title_buyer: re.Pattern[str]  # the organisation a title starts with
 
     def field(self, label: str) -> str | None:
         return self.fields.get(clean_label(label))
@@ -60,13 +65,14 @@ class Labels:
 
 
 def clean_label(label: str) -> str:
-    """Label without numbering, spaces, a bracketed unit or case."""
-    return _UNIT_RE.sub("", _NOISE_RE.sub("", label)).casefold()
+    """Label without numbering, spaces, a bracketed unit or case, in simplified characters
+    (採購人 and 采购人 are one label)."""
+    return _UNIT_RE.sub("", _NOISE_RE.sub("", normalize_query(label))).casefold()
 
 
 def label_scale(label: str) -> Decimal | None:
     """The multiplier a bracketed unit in the label implies, e.g. 金额(万元) -> 10000."""
-    match = _UNIT_RE.search(label)
+    match = _UNIT_RE.search(normalize_query(label))
     return UNIT_SCALES[match.group(2)] if match else None
 
 
@@ -105,17 +111,60 @@ def parse_labels(text: str) -> Labels:
         key=len,
         reverse=True,
     )
-    alternation = "|".join(_spaced(w) for w in words)
+    alternation = "|".join(map(literal, words))
     pattern = re.compile(
         rf"(?P<label>{alternation})\s*(?P<unit>[（(][^）)\n]{{1,10}}[）)])?\s*(?:[:：]|为(?=\s*[\d人¥￥一二〇零壹贰叁肆伍陆柒捌玖]))",
         re.IGNORECASE,
     )
-    return Labels(fields, items, sections, section_fields, pattern)
+    # only labels ending in a CJK character: there the glued code visibly starts
+    glued = sorted(
+        (w for w, name in fields.items() if name == "project_code" and _CJK_RE.match(w[-1])),
+        key=len,
+        reverse=True,
+    )
+    inline_code = re.compile(
+        rf"(?P<label>{'|'.join(map(literal, glued)) or '(?!)'})"
+        r"(?P<value>(?=[A-Za-z0-9\-_/]*\d)[A-Za-z0-9][A-Za-z0-9\-_/]{3,})"
+        r"(?![A-Za-z0-9\-_/\u4e00-\u9fff])"  # a whole token: not 项目编号2024年
+    )
+    return Labels(fields, items, sections, section_fields, pattern, inline_code, _title_buyer(data))
 
 
-def _spaced(word: str) -> str:
-    """Regex for a label that tolerates spaces inside it (名 称, 地　址, Project  No.)."""
-    return r"[ \t\u3000]*".join(re.escape(c) for c in word if not c.isspace())
+def _title_buyer(data: dict[str, Any]) -> re.Pattern[str]:
+    """Titles are "<buyer><project name><notice type>": the buyer is the shortest leading
+    name (no digits) that ends like an organisation, extended by a subordinate unit
+    (某市公安局 + 某某分局)."""
+    words = {}
+    for key in ("organisation_ends", "subordinate_ends"):
+        value = data.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+            raise InvalidLabels(f"labels.yaml: {key} must be a non-empty list of strings")
+        words[key] = "|".join(map(literal, sorted(value, key=len, reverse=True)))
+    name = r"[^\W\d]"
+    return re.compile(
+        rf"^(?:关于|關於)?(?P<name>{name}{{2,30}}?(?:{words['organisation_ends']})"
+        rf"(?:{name}{{0,10}}?(?:{words['subordinate_ends']}))?)"
+    )
+
+
+@cache
+def _traditional_forms() -> dict[str, str]:
+    """Simplified CJK character -> regex class of it and the characters that normalise to
+    it (採 and 埰 for 采), taken from tenderwatch.normalize so labels match what search does."""
+    forms: dict[str, list[str]] = {}
+    for code in range(0x4E00, 0xA000):
+        char = chr(code)
+        simple = normalize_query(char)
+        if simple != char and len(simple) == 1:
+            forms.setdefault(simple, [simple]).append(char)
+    return {simple: "[" + "".join(chars) + "]" for simple, chars in forms.items()}
+
+
+def literal(word: str) -> str:
+    """Regex for ``word`` written in simplified or traditional characters, tolerating spaces
+    inside it (名 称, 地　址, Project  No.); matches leave offsets on the original text."""
+    forms = _traditional_forms()
+    return r"[ \t\u3000]*".join(forms.get(c) or re.escape(c) for c in word if not c.isspace())
 
 
 def _raw_words(table: dict[str, Any]) -> list[str]:

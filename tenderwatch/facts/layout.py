@@ -144,6 +144,12 @@ def read_layout(text: str, labels: Labels) -> Layout:
             layout.fields.append(Field(alone, line, value, label_scale(line.text), lot))
             continue
         index = _read_line(text, lines, index, labels, layout, section, lot)
+    # codes glued to their label (项目编号HNZC2024-0317), in any line or cell
+    for match in labels.inline_code.finditer(text):
+        label, value = (
+            Span(match.start(g), match.end(g), match.group(g)) for g in ("label", "value")
+        )
+        layout.fields.append(Field("project_code", label, value))
     return layout
 
 

@@ -145,3 +145,56 @@ def test_text_beyond_the_limit_is_skipped_and_noted(extraction_of):
     assert facts.project_code.value == "A-1" and facts.buyer is None
     assert any("first 100" in e for e in facts.errors)
     assert extract_facts(extraction_of(text)).buyer.value == "某县公安局"
+
+
+def _read(text: str, title: str | None = None):
+    pages = [{"number": 1, "text": text}]
+    return extract_facts(
+        Extraction(media_type="text/html", extractor="t", pages=pages, title=title)
+    )
+
+
+def test_a_code_glued_to_its_label_is_read_from_a_table_cell():
+    text = "某局采购意向\n序号 | 采购项目名称 | 备注\n1 | 示例项目 | 项目编号HNZC2024-0317\n"
+    code = _read(text).project_code
+    assert code is not None and code.value == "HNZC2024-0317"
+    assert text[code.source.start : code.source.end] == "HNZC2024-0317"
+
+
+@pytest.mark.parametrize("text", ["项目编号2024年采购\n", "项目编号为ABC-1234\n", "项目编号ABC\n"])
+def test_a_glued_label_needs_a_code_shaped_token(text):
+    assert _read("示例公告\n" + text).project_code is None
+
+
+@pytest.mark.parametrize(
+    ("title", "buyer"),
+    [
+        ("海南省XX县公安局2024年1月至6月政府采购意向", "海南省XX县公安局"),
+        ("关于阿拉善盟公安局额济纳旗分局边境视频项目的更正公告", "阿拉善盟公安局额济纳旗分局"),
+        ("示例市第一中学校园安全设备采购意向", "示例市第一中学"),
+    ],
+)
+def test_without_a_buyer_field_the_buyer_is_the_title_organisation(title, buyer):
+    text = f"{title}\n预算金额：100万元\n"
+    facts = _read(text, title)
+    assert facts.buyer is not None and facts.buyer.value == buyer
+    assert facts.buyer.source.start == text.index(buyer)
+    assert text[facts.buyer.source.start : facts.buyer.source.end] == buyer
+
+
+def test_a_buyer_field_wins_over_the_title():
+    facts = _read("示例县公安局视频项目采购公告\n采购人：示例县教育局\n")
+    assert facts.buyer is not None and facts.buyer.value == "示例县教育局"
+
+
+def test_traditional_labels_keep_original_characters_and_offsets():
+    text = (
+        "示例縣公安局監控項目採購公告\n項目編號：TW-2024-01\n"
+        "採購人：示例縣公安局\n預算金額（萬元）：12.5\n"
+    )
+    facts = _read(text)
+    assert facts.notice_type is not None and facts.notice_type.value is NoticeType.TENDER
+    assert facts.project_code is not None and facts.project_code.value == "TW-2024-01"
+    assert facts.buyer is not None and facts.buyer.value == "示例縣公安局"
+    assert text[facts.buyer.source.start : facts.buyer.source.end] == "示例縣公安局"
+    assert [(a.role, a.value) for a in facts.amounts] == [(AmountRole.BUDGET, Decimal(125000))]

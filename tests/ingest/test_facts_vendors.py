@@ -97,11 +97,6 @@ def test_notices_across_formats_link_into_one_process(hainan):
     assert (stage, code) == ("contract", "HNZC2024-0317")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts do not yet read the intention's code from the 备注 cell (项目编号HNZC2024-0317, "
-    "no separator) nor its buyer from the title, so it cannot join the process",
-)
 def test_the_intention_joins_the_process_too(hainan):
     _, store, ids = hainan
     process = _process_of(store)
