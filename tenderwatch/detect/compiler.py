@@ -110,11 +110,36 @@ class Program:
                 index.setdefault(atom, []).append(position)
         return {atom: tuple(positions) for atom, positions in index.items()}
 
+    @cached_property
+    def first_only(self) -> dict[int, tuple[frozenset[int], ...]]:
+        """Atoms whose hits matter only up to their rules' first evidence span: every rule
+        using the atom is a signal (quoted once, by its first span) that is a plain
+        disjunction without exclusions, and no rule excludes with it. Per atom: the atom
+        sets of those rules, from which the matcher finds where the first span ends."""
+        users: dict[int, list[CompiledRule]] = {}
+        for rule in self.rules:
+            for atom in rule.atoms:
+                users.setdefault(atom, []).append(rule)
+        vetoing = frozenset().union(*(rule.exclude_atoms for rule in self.rules))
+        return {
+            atom: tuple(rule.atoms for rule in rules)
+            for atom, rules in users.items()
+            if atom not in vetoing
+            and all(r.rule.signal and not r.exclude and _disjunction(r.match) for r in rules)
+        }
+
     def candidates(self, present: set[int] | frozenset[int]) -> list[CompiledRule]:
         """Rules that can match given the atoms present in a document, in rule-set order."""
         by_atom = self._rules_by_atom
         touched = sorted({i for atom in present for i in by_atom.get(atom, ())})
         return [self.rules[i] for i in touched if self.rules[i].possible(present)]
+
+
+def _disjunction(node: Node) -> bool:
+    """Leaves under any-of only: every atom hit is evidence on its own."""
+    if isinstance(node, Leaf):
+        return True
+    return isinstance(node, AnyOf) and all(_disjunction(child) for child in node.children)
 
 
 def leaf_atoms(node: Node) -> frozenset[int]:

@@ -16,7 +16,7 @@ from ..settings import Settings
 from .compiler import CompiledRule, Program, compile_ruleset
 from .loader import RuleSet, load_ruleset
 from .logic import Segments, evaluate
-from .matchers import MATCHERS, Matcher, canonical_hits, matcher_name
+from .matchers import MATCHERS, Matcher, matcher_name
 from .risk import assess
 
 # Original characters quoted on each side of the evidence: about one clause, enough for a
@@ -102,8 +102,7 @@ def _scan(
     flags: list[Flag] = []
     if candidates:
         needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in candidates))
-        raw, complete = found_by.find(text, settings.detect_max_hits, needed)
-        hits = canonical_hits(program.atoms, text, raw)
+        hits, complete = found_by.find(text, settings.detect_max_hits, needed, program.first_only)
         segments = Segments(original, normalized.to_original)
         for compiled_rule, spans in evaluate(candidates, hits, segments):
             flags.extend(_flags(compiled_rule, spans, original, normalized, page_of, ruleset))

@@ -2,7 +2,7 @@
 literal and regex of the rule set) and a pure-Python fallback for machines without a
 hyperscan wheel. Both report the same hits; the test suite checks that on every example.
 
-A matcher returns *raw* hits; :func:`canonical_hits` applies what both share (word
+A matcher finds *raw* hits; :func:`canonical_hits` applies what both share (word
 boundaries for ASCII literals, merging overlapping regex hits) so their results are equal.
 """
 
@@ -25,7 +25,16 @@ from .compiler import Atom, AtomKind, is_word_char
 from .loader import RuleError
 
 Span = tuple[int, int]
-RawHit = tuple[int, int, int]  # atom id, start, end (characters of the normalized text)
+RawHit = tuple[int, int, int]  # atom id, start, end (in the matcher's units: bytes or characters)
+Hits = dict[int, list[Span]]  # canonical spans per atom, in characters of the normalized text
+# Atoms whose hits matter only up to the end of a rule's first evidence span, with the atom
+# sets of those rules (Program.first_only).
+FirstOnly = dict[int, tuple[frozenset[int], ...]]
+
+# ASCII letters and digits, as characters and as byte values: a word-boundary check reads
+# the same on the text and on its UTF-8 encoding (every non-ASCII byte is >= 0x80).
+_ASCII_WORD = [chr(code) for code in range(128) if is_word_char(chr(code))]
+_WORD: frozenset[str | int] = frozenset(_ASCII_WORD) | frozenset(map(ord, _ASCII_WORD))
 
 # Regexes match case-insensitively on both matchers: text is lowercased by normalization,
 # and this keeps a rule author's `DS-` from silently never matching. No UCP: hyperscan
@@ -40,9 +49,12 @@ class Matcher(Protocol):
         """Atoms that occur in ``text`` (a cheap first pass; may ignore word boundaries)."""
         ...
 
-    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
-        """Raw hits of the ``needed`` atoms in ``text``, and whether the scan finished
-        (False: it stopped after ``limit`` hits)."""
+    def find(
+        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
+    ) -> tuple[Hits, bool]:
+        """Canonical hits of the ``needed`` atoms in ``text`` (of ``first_only`` atoms, those
+        up to their rules' first evidence span), and whether the scan finished (False: it
+        stopped after ``limit`` raw hits)."""
         ...
 
 
@@ -71,7 +83,9 @@ class HyperscanMatcher:
         regex_flags = 0
         for flag in _HS_REGEX_FLAGS:
             regex_flags |= getattr(hyperscan, flag)
+        self._traits = _traits(atoms)
         self._literal_bytes: dict[int, int] = {}
+        self._literal_chars: dict[int, int] = {}
         expressions: list[bytes] = []
         flags: list[int] = []
         for atom in atoms:
@@ -79,6 +93,7 @@ class HyperscanMatcher:
                 expressions.append(_hs_escape(atom.pattern))
                 flags.append(0)
                 self._literal_bytes[atom.id] = len(atom.pattern.encode("utf-8"))
+                self._literal_chars[atom.id] = len(atom.pattern)
             else:
                 expressions.append(atom.pattern.encode("utf-8"))
                 flags.append(regex_flags)
@@ -127,6 +142,13 @@ class HyperscanMatcher:
             scratch = self._local.scratch = (hs.Scratch(self._db), hs.Scratch(self._presence_db))
         return scratch
 
+    def _encoded(self, text: str) -> bytes:
+        # present() and find() scan the same text one after the other: encode it once.
+        cached: tuple[str, bytes] | None = getattr(self._local, "encoded", None)
+        if cached is None or cached[0] is not text:
+            cached = self._local.encoded = (text, text.encode("utf-8"))
+        return cached[1]
+
     def present(self, text: str) -> set[int]:
         found: set[int] = set()
 
@@ -134,7 +156,7 @@ class HyperscanMatcher:
             found.add(atom)
 
         self._presence_db.scan(
-            text.encode("utf-8"), match_event_handler=on_match, scratch=self._scratch()[1]
+            self._encoded(text), match_event_handler=on_match, scratch=self._scratch()[1]
         )
         return found
 
@@ -149,8 +171,10 @@ class HyperscanMatcher:
                     return f"{atom.origin}: regex {atom.pattern!r}: hyperscan cannot compile: {exc}"
         return None
 
-    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
-        data = text.encode("utf-8")
+    def find(
+        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
+    ) -> tuple[Hits, bool]:
+        data = self._encoded(text)
         found: list[tuple[int, int, int]] = []
         lengths = self._literal_bytes
 
@@ -166,9 +190,12 @@ class HyperscanMatcher:
             self._db.scan(data, match_event_handler=on_match, scratch=self._scratch()[0])
         except self._hs.ScanTerminated:
             complete = False
+        # Word boundaries and merging work on byte offsets as well (UTF-8 preserves order
+        # and ASCII); only the hits that survive them are converted to characters.
+        hits = canonical_hits(self._traits, data, found, first_only)
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return found, complete
-        return _bytes_to_chars(data, found), complete
+            return hits, complete
+        return _bytes_to_chars(data, hits, self._literal_chars), complete
 
 
 def _checksummed(data: bytes) -> bytes:
@@ -192,16 +219,32 @@ def _write_atomically(path: Path, data: bytes) -> None:
         pass
 
 
-def _bytes_to_chars(data: bytes, found: list[tuple[int, int, int]]) -> list[RawHit]:
-    """Map UTF-8 byte offsets to character offsets, decoding only between hit positions."""
-    positions = sorted({p for _, start, end in found for p in (start, end)})
+def _bytes_to_chars(data: bytes, hits: Hits, literal_chars: dict[int, int]) -> Hits:
+    """Map UTF-8 byte offsets to character offsets, decoding only between hit positions.
+    A literal's end is its start plus its length in characters, so only starts are looked
+    up for literals."""
+    wanted: set[int] = set()
+    for atom, spans in hits.items():
+        if atom in literal_chars:
+            wanted.update(start for start, _ in spans)
+        else:
+            for start, end in spans:
+                wanted.add(start)
+                wanted.add(end)
     chars: dict[int, int] = {}
     count = previous = 0
-    for position in positions:
+    for position in sorted(wanted):
         count += len(data[previous:position].decode("utf-8"))
         chars[position] = count
         previous = position
-    return [(atom, chars[start], chars[end]) for atom, start, end in found]
+    converted: Hits = {}
+    for atom, spans in hits.items():
+        length = literal_chars.get(atom)
+        if length is None:
+            converted[atom] = [(chars[start], chars[end]) for start, end in spans]
+        else:
+            converted[atom] = [(chars[start], chars[start] + length) for start, _ in spans]
+    return converted
 
 
 class PythonMatcher:
@@ -213,6 +256,7 @@ class PythonMatcher:
 
     def __init__(self, atoms: Sequence[Atom], cache_dir: Path | None = None) -> None:
         del cache_dir  # building it takes milliseconds: nothing worth caching
+        self._traits = _traits(atoms)
         self._all = frozenset(atom.id for atom in atoms)
         self._by_first: dict[str, list[tuple[int, str]]] = {}
         self._regexes: list[tuple[int, regex.Pattern[str]]] = []
@@ -226,9 +270,15 @@ class PythonMatcher:
         self._first = re.compile(f"[{firsts}]") if firsts else None
 
     def present(self, text: str) -> set[int]:
-        return {atom for atom, _, _ in self.find(text, sys.maxsize, self._all)[0]}
+        return {atom for atom, _, _ in self._raw(text, sys.maxsize, self._all)[0]}
 
-    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
+    def find(
+        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
+    ) -> tuple[Hits, bool]:
+        raw, complete = self._raw(text, limit, needed)
+        return canonical_hits(self._traits, text, raw, first_only), complete
+
+    def _raw(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
         found: list[RawHit] = []
         if self._first is not None:
             for first in self._first.finditer(text):
@@ -259,24 +309,71 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def canonical_hits(atoms: Sequence[Atom], text: str, raw: list[RawHit]) -> dict[int, list[Span]]:
+# Per atom id: (word boundary at start, word boundary at end, is a regex).
+Traits = tuple[tuple[bool, bool, bool], ...]
+
+
+def _traits(atoms: Sequence[Atom]) -> Traits:
+    # Looked up once per raw hit: precomputed rather than derived from the atom each time.
+    return tuple((a.bounded_start, a.bounded_end, a.kind is AtomKind.REGEX) for a in atoms)
+
+
+def canonical_hits(
+    traits: Traits, text: str | bytes, raw: list[RawHit], first_only: FirstOnly
+) -> Hits:
     """Hits per atom, sorted: ASCII literals only on word boundaries; overlapping or
     touching hits of one regex merged into one span (the matchers report different but
-    equally valid sets of overlapping regex matches; their union is the same)."""
+    equally valid sets of overlapping regex matches; their union is the same); hits of
+    ``first_only`` atoms past their rules' first evidence span dropped. ``text`` is the
+    normalized text or its UTF-8 encoding, in the units of ``raw``."""
     spans: dict[int, list[Span]] = {}
+    size = len(text)
+    word = _WORD
     for atom_id, start, end in raw:
-        atom = atoms[atom_id]
-        if atom.bounded_start and start > 0 and is_word_char(text[start - 1]):
+        bounded_start, bounded_end, _ = traits[atom_id]
+        if bounded_start and start > 0 and text[start - 1] in word:
             continue
-        if atom.bounded_end and end < len(text) and is_word_char(text[end]):
+        if bounded_end and end < size and text[end] in word:
             continue
         spans.setdefault(atom_id, []).append((start, end))
     for atom_id, found in spans.items():
-        if atoms[atom_id].kind is AtomKind.REGEX:
+        if traits[atom_id][2]:
             spans[atom_id] = _merge(found)
         else:
             spans[atom_id] = sorted(set(found))
+    _drop_after_first(spans, first_only)
     return spans
+
+
+def _drop_after_first(hits: Hits, first_only: FirstOnly) -> None:
+    """A signal quotes only its first evidence span, the union of its hits that overlap
+    the earliest one; generic context words hit dozens of times per document, and every
+    later hit would cost a conversion and an evaluation for nothing. A hit starting before
+    the end of the first span of any rule using the atom is kept, so each rule's first
+    span comes out the same."""
+    ends: dict[frozenset[int], int] = {}
+    for atom, spans in hits.items():
+        groups = first_only.get(atom)
+        if groups is None:
+            continue
+        cutoff = 0
+        for group in groups:
+            end = ends.get(group)
+            if end is None:
+                end = ends[group] = _first_union_end(hits, group)
+            cutoff = max(cutoff, end)
+        hits[atom] = [span for span in spans if span[0] < cutoff]
+
+
+def _first_union_end(hits: Hits, atoms: frozenset[int]) -> int:
+    """End of the first span of the union of the atoms' hits (as logic._union merges)."""
+    spans = sorted(span for atom in atoms for span in hits.get(atom, ()))
+    end = spans[0][1]
+    for start, span_end in spans[1:]:
+        if start >= end:
+            break
+        end = max(end, span_end)
+    return end
 
 
 def _hyperscan_available() -> bool:
