@@ -23,7 +23,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from .detect import load_ruleset
 from .facts.model import NoticeFacts
@@ -40,6 +40,7 @@ from .store.base import (
     Store,
     StoreError,
 )
+from .store.sqlite import connect as sqlite_connect
 
 
 class ReviewError(StoreError):
@@ -71,10 +72,8 @@ def connect(store: Store) -> Iterator[sqlite3.Connection]:
     path = getattr(store, "path", None)
     if not isinstance(path, Path):
         raise ReviewError("the review workbench needs the SQLite store (TENDERWATCH_DATABASE_URL)")
-    db = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_connect(path)
     try:
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA foreign_keys = ON")
         yield db
     finally:
         db.close()
@@ -529,19 +528,6 @@ def segment_page(text: str, page_start: int, flags: list[Flag]) -> list[Segment]
     return segments
 
 
-def read_facts(store: Store, doc_id: str) -> NoticeFacts | None:
-    """The document's stored facts; None when there are none or they no longer fit the
-    current model (written by an older version): the page still shows the evidence."""
-    with connect(store) as db:
-        row = db.execute("SELECT facts FROM notice_facts WHERE doc_id = ?", (doc_id,)).fetchone()
-    if row is None:
-        return None
-    try:
-        return NoticeFacts.model_validate_json(row[0])
-    except ValidationError:
-        return None
-
-
 def document_view(store: Store, doc_id: str) -> DocumentView:
     """Everything the document page shows; raises DocumentNotFound."""
     record = store.document(doc_id)
@@ -579,7 +565,7 @@ def document_view(store: Store, doc_id: str) -> DocumentView:
         signals=[_rule_info(rule) for rule in signals],
         pages=pages,
         captures=store.captures(doc_id),
-        facts=read_facts(store, doc_id),
+        facts=store.facts(doc_id),
     )
 
 

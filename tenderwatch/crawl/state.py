@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from ..store.base import Store, StoreError
-from ..store.sqlite import BUSY_TIMEOUT_MS, SQLiteStore
+from ..store.sqlite import SQLiteStore, connect, write_transaction
 
 
 class UrlState(StrEnum):
@@ -84,11 +84,7 @@ class CrawlState:
     """Crawl bookkeeping on the SQLite archive file (its own connection, same WAL file)."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # As in the store: in WAL mode a commit survives kill -9 without an fsync each;
-        # crawl state is written per URL, so FULL would make fsync the crawl's bottleneck.
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db = connect(path)
 
     @classmethod
     def for_store(cls, store: Store) -> CrawlState:
@@ -102,15 +98,8 @@ class CrawlState:
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db)
 
     # -- URLs ------------------------------------------------------------------------------
 

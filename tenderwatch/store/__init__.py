@@ -1,5 +1,6 @@
-"""The archive's storage: the :class:`Store` interface (``base``), the SQLite backend
-(``sqlite``), numbered SQL migrations (``migrations/``) and search helpers (``search``).
+"""The archive's storage: the :class:`Store` interface (``base``), the code both SQL
+backends share (``sql``), the SQLite and PostgreSQL backends (``sqlite``, ``postgres``),
+numbered SQL migrations (``migrations/``) and search helpers (``search``).
 See docs/storage.md."""
 
 from .base import DocumentNotFound, Store, StoreError, open_store

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +22,28 @@ from ..settings import Settings
 if TYPE_CHECKING:
     from ..facts.processes import Process
     from ..vendors.judgements import Judgement
+
+
+def content_id(*parts: str) -> str:
+    """The id of a row derived from its natural key: storing the same thing twice (a retried
+    write, a second process) gives the same id, so the primary key removes the duplicate."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def stored_time(value: datetime) -> str:
+    """The one text form of a time in every backend: ISO 8601, in UTC when the zone is
+    known, so text order is time order."""
+    return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+
+
+def stored_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def judgement_id(judgement: Judgement) -> str:
+    """Content id of a vendor judgement (the model lives in ``vendors``, which has no ids)."""
+    j = judgement
+    return content_id(j.mention_key, j.entity_id, j.user, j.created_at, j.verdict.value)
 
 
 class StoreError(Exception):
@@ -68,7 +90,7 @@ class Capture(BaseModel):
             parts.append(self.captured_at.isoformat())
         if self.kind is SourceKind.WARC:
             parts.append(self.warc_record_id or str(self.warc_offset))
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return content_id(*parts)
 
 
 class DocumentRecord(BaseModel):
@@ -107,6 +129,11 @@ class InputError(BaseModel):
     reason: str
     at: datetime
 
+    @property
+    def id(self) -> str:
+        """The same failure at the same time recorded twice is one row."""
+        return content_id(self.source, self.member, self.reason, stored_time(self.at))
+
 
 class DecisionStatus(StrEnum):
     CONFIRMED = "confirmed"
@@ -123,6 +150,11 @@ class Decision(BaseModel):
     note: str = ""
     reviewer: str
     decided_at: datetime
+
+    @property
+    def id(self) -> str:
+        """Also the tie-break between decisions made at the same time (review.py)."""
+        return content_id(self.doc_id, self.rule, self.reviewer, stored_time(self.decided_at))
 
 
 class Snippet(BaseModel):
@@ -194,8 +226,7 @@ class VendorMention(BaseModel):
 
     @property
     def id(self) -> str:
-        parts = [self.doc_id, self.role.value, str(self.start), str(self.end), self.text]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return content_id(self.doc_id, self.role.value, str(self.start), str(self.end), self.text)
 
 
 class VendorProcurements(BaseModel):
