@@ -26,7 +26,7 @@ from .settings import Settings
 from .store.base import Capture, SourceKind
 
 if TYPE_CHECKING:
-    from .fetch import WarcWriter
+    from .fetch import FetchResult, WarcWriter
 
 ZIP_MEDIA_TYPE = "application/zip"
 WARC_MEDIA_TYPE = "application/warc"
@@ -79,6 +79,22 @@ class Input(BaseModel):
     @classmethod
     def failed(cls, origin: Origin, reason: str) -> Input:
         return cls(origin=origin, error=reason)
+
+    @classmethod
+    def fetched(cls, source: str, result: FetchResult) -> Input:
+        """A fetched response with its HTTP and WARC provenance; ``source`` is the URL asked for."""
+        origin = Origin(
+            kind=SourceKind.URL,
+            source=source,
+            url=result.url,
+            captured_at=result.fetched_at,
+            http_status=result.status,
+            headers=result.headers,
+            warc_file=result.warc_file,
+            warc_offset=result.warc_offset,
+            warc_record_id=result.warc_record_id,
+        )
+        return cls(origin=origin, data=result.body, media_type=sniff(result.body, result.url))
 
 
 # -- archives -------------------------------------------------------------------------------
@@ -318,25 +334,14 @@ class _UrlFetcher:
 
         if self._warc is None:
             self._warc = self._stack.enter_context(WarcWriter(self._settings.data_dir / "warc"))
-        origin = Origin(kind=SourceKind.URL, source=url)
         try:
             result = fetch(url, settings=self._settings, warc=self._warc)
         except FetchError as exc:
-            return Input.failed(origin, exc.reason)
-        origin = origin.model_copy(
-            update={
-                "url": result.url,
-                "captured_at": result.fetched_at,
-                "http_status": result.status,
-                "headers": result.headers,
-                "warc_file": result.warc_file,
-                "warc_offset": result.warc_offset,
-                "warc_record_id": result.warc_record_id,
-            }
-        )
+            return Input.failed(Origin(kind=SourceKind.URL, source=url), exc.reason)
+        fetched = Input.fetched(url, result)
         if not 200 <= result.status < 300:
-            return Input.failed(origin, f"HTTP {result.status} from {result.url}")
-        return Input(origin=origin, data=result.body, media_type=sniff(result.body, result.url))
+            return Input.failed(fetched.origin, f"HTTP {result.status} from {result.url}")
+        return fetched
 
 
 def iter_inputs(

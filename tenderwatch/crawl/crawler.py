@@ -16,12 +16,11 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 
-from ..extract import sniff
 from ..fetch import FetchError, FetchResult, WarcWriter, make_client
 from ..ingest import IngestEvent, Outcome, ingest
 from ..settings import Settings
-from ..sources import Input, Origin
-from ..store.base import SourceKind, Store
+from ..sources import Input
+from ..store.base import Store
 from .adapter import ADAPTERS, Adapter, ParseError
 from .definition import SourceDefinition
 from .polite import PoliteFetcher
@@ -235,18 +234,7 @@ class Crawler:
             result.header("etag") or "",
             result.header("last-modified") or "",
         )
-        origin = Origin(
-            kind=SourceKind.URL,
-            source=fetched.url,
-            url=result.url,
-            captured_at=result.fetched_at,
-            http_status=result.status,
-            headers=result.headers,
-            warc_file=result.warc_file,
-            warc_offset=result.warc_offset,
-            warc_record_id=result.warc_record_id,
-        )
-        return Input(origin=origin, data=result.body, media_type=sniff(result.body, result.url))
+        return Input.fetched(fetched.url, result)
 
     def on_ingested(
         self, event: IngestEvent, report: CrawlReport, meta: dict[str, tuple[str, str, str]]

@@ -11,13 +11,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from ..blobs import sha256_hex
-from ..extract import sniff
 from ..fetch import FetchError, FetchResult
 from ..ingest import ingest
 from ..model import Risk
 from ..settings import Settings
-from ..sources import Input, Origin
-from ..store.base import SourceKind, Store
+from ..sources import Input
+from ..store.base import Store
 from .adapter import ADAPTERS
 from .definition import SourceDefinition
 from .polite import PoliteFetcher
@@ -144,15 +143,4 @@ def recheck(
 
 def _inputs(changed: list[tuple[TrackedUrl, FetchResult]]) -> Iterator[Input]:
     for item, result in changed:
-        origin = Origin(
-            kind=SourceKind.URL,
-            source=item.url,
-            url=result.url,
-            captured_at=result.fetched_at,
-            http_status=result.status,
-            headers=result.headers,
-            warc_file=result.warc_file,
-            warc_offset=result.warc_offset,
-            warc_record_id=result.warc_record_id,
-        )
-        yield Input(origin=origin, data=result.body, media_type=sniff(result.body, result.url))
+        yield Input.fetched(item.url, result)

@@ -5,18 +5,17 @@ makes a crawl resumable: after a kill, pending URLs and unfinished windows are r
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
 from pydantic import BaseModel
 
-from ..store.base import Store, StoreError
+from ..store.base import Store, StoreError, content_id, stored_now
 from ..store.sqlite import SQLiteStore, connect, write_transaction
 
 
@@ -72,12 +71,7 @@ class CrawlEvent(BaseModel):
 
     @property
     def id(self) -> str:
-        key = "\x1f".join([self.source, self.url, self.kind.value, self.at.isoformat()])
-        return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+        return content_id(self.source, self.url, self.kind.value, self.at.isoformat())
 
 
 class CrawlState:
@@ -119,7 +113,7 @@ class CrawlState:
                         item.title,
                         item.published and item.published.isoformat(),
                         UrlState.PENDING.value,
-                        _now(),
+                        stored_now(),
                     ),
                 )
                 added += cursor.rowcount
@@ -189,7 +183,7 @@ class CrawlState:
                 " attempts = attempts + ? WHERE source = ? AND url = ?",
                 (
                     state.value,
-                    _now(),
+                    stored_now(),
                     doc_id,
                     etag,
                     last_modified,
@@ -217,7 +211,7 @@ class CrawlState:
                 "INSERT INTO crawl_windows VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT"
                 " (source, window_start, window_end) DO UPDATE SET announced = excluded.announced,"
                 " listed = excluded.listed, done_at = excluded.done_at",
-                (source, start.isoformat(), end.isoformat(), announced, listed, _now()),
+                (source, start.isoformat(), end.isoformat(), announced, listed, stored_now()),
             )
 
     def save_run(
@@ -226,7 +220,7 @@ class CrawlState:
         with self._write() as db:
             db.execute(
                 "INSERT INTO crawl_runs VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (run_id, source, started.isoformat(), _now(), int(complete), report),
+                (run_id, source, started.isoformat(), stored_now(), int(complete), report),
             )
 
     def runs(self, source: str) -> list[str]:
@@ -292,5 +286,5 @@ class CrawlState:
         with self._write() as db:
             db.execute(
                 "INSERT INTO alert_deliveries VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (alert_id, channel, _now()),
+                (alert_id, channel, stored_now()),
             )
