@@ -29,7 +29,7 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -64,29 +64,41 @@ _LAST_SPACE = 0x3000
 _HANGUL_JOINERS = ((0x1161, 0x1175), (0x11A8, 0x11C2))
 
 
-Segments = tuple["array[int]", "array[int]", "array[int]", "array[int]"]
+# One atomic segment: normalized [n_start, n_end) came from original [o_start, o_end).
+Segment = tuple[int, int, int, int]
 
 
 class Normalized:
     """Normalized text plus the segments needed to map its spans back to the original.
 
-    Atomic segments, sorted: normalized ``[n_start, n_end)`` came from original
+    Atomic segments, in order: normalized ``[n_start, n_end)`` came from original
     ``[o_start, o_end)`` as a whole; outside them, offsets shift by a constant. On the fast
-    path they are found only when a span is first mapped back: most scanned documents
-    raise no flag and most indexed pages need only the text.
+    path they are found lazily, and only as far into the text as a mapped span reaches:
+    most scanned documents raise no flag, a context signal quotes its first occurrence,
+    and most indexed pages need only the text.
     """
 
-    __slots__ = ("_segments", "_source", "original_length", "text")
+    __slots__ = ("_more", "_n_end", "_n_start", "_o_end", "_o_start", "original_length", "text")
 
-    def __init__(self, text: str, original_length: int, segments: Segments | str) -> None:
+    def __init__(self, text: str, original_length: int, segments: Iterable[Segment]) -> None:
         self.text = text
         self.original_length = original_length
-        # Either the segments, or the original text to find them in on first use.
-        self._segments: Segments | None = None if isinstance(segments, str) else segments
-        self._source: str | None = segments if isinstance(segments, str) else None
+        self._n_start, self._n_end = array("q"), array("q")
+        self._o_start, self._o_end = array("q"), array("q")
+        self._more: Iterator[Segment] | None = iter(segments)
 
     def __repr__(self) -> str:
         return f"Normalized(text={self.text!r}, original_length={self.original_length})"
+
+    @classmethod
+    def join(cls, parts: Sequence[Normalized], separator: str) -> Normalized:
+        """The normalized texts joined by ``separator``, which stays as it is in both texts:
+        spans map into the originals joined by the same separator (the pages of a document
+        normalized one by one, scanned as a whole)."""
+        text = separator.join(part.text for part in parts)
+        original_length = sum(part.original_length for part in parts)
+        original_length += len(separator) * max(0, len(parts) - 1)
+        return cls(text, original_length, _shifted(parts, len(separator)))
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Span ``[start, end)`` of :attr:`text` -> the span of original characters it came from.
@@ -102,36 +114,67 @@ class Normalized:
             return position, position
         return self._start(start), self._end(end)
 
-    def _map(self) -> Segments:
-        if self._segments is None:
-            assert self._source is not None
-            self._segments = _gap_segments(_tables(), self._source)
-            self._source = None
-        return self._segments
+    def segments(self) -> Iterator[Segment]:
+        """Every atomic segment in order, finding the rest on the way."""
+        index = 0
+        while index < len(self._n_start) or self._next():
+            yield (
+                self._n_start[index],
+                self._n_end[index],
+                self._o_start[index],
+                self._o_end[index],
+            )
+            index += 1
+
+    def _next(self) -> bool:
+        """Find one more segment; False when there are none left."""
+        if self._more is not None:
+            for n_start, n_end, o_start, o_end in self._more:
+                self._n_start.append(n_start)
+                self._n_end.append(n_end)
+                self._o_start.append(o_start)
+                self._o_end.append(o_end)
+                return True
+            self._more = None
+        return False
+
+    def _through(self, position: int) -> int:
+        """Index of the last segment starting at or before normalized ``position`` (-1: none)."""
+        n_start = self._n_start
+        while (not n_start or n_start[-1] <= position) and self._next():
+            pass
+        return bisect_right(n_start, position) - 1
 
     def _start(self, position: int) -> int:
-        n_start, n_end, _, o_end = segments = self._map()
-        k = bisect_right(n_start, position) - 1
+        k = self._through(position)
         if k < 0:
             return position
-        if position < n_end[k]:
-            return segments[2][k]
-        return position - n_end[k] + o_end[k]
+        if position < self._n_end[k]:
+            return self._o_start[k]
+        return position - self._n_end[k] + self._o_end[k]
 
     def _end(self, position: int) -> int:
-        n_start, n_end, _, o_end = self._map()
         last = position - 1
-        k = bisect_right(n_start, last) - 1
+        k = self._through(last)
         if k < 0:
             return position
-        if last < n_end[k]:
-            return o_end[k]
-        return position - n_end[k] + o_end[k]
+        if last < self._n_end[k]:
+            return self._o_end[k]
+        return position - self._n_end[k] + self._o_end[k]
 
     def _boundary(self, position: int) -> int:
         if position == len(self.text):
             return self.original_length
         return self._start(position)
+
+
+def _shifted(parts: Sequence[Normalized], separator: int) -> Iterator[Segment]:
+    n_shift = o_shift = 0
+    for part in parts:
+        for n_start, n_end, o_start, o_end in part.segments():
+            yield n_start + n_shift, n_end + n_shift, o_start + o_shift, o_end + o_shift
+        n_shift += len(part.text) + separator
+        o_shift += part.original_length + separator
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,22 +392,17 @@ def normalize(text: str) -> Normalized:
     for old, new in tables.replace:
         if old in out:
             out = out.replace(old, new)
-    return Normalized(out.lower(), len(text), text)
+    return Normalized(out.lower(), len(text), _gap_segments(tables, text))
 
 
-def _gap_segments(tables: _Tables, text: str) -> Segments:
+def _gap_segments(tables: _Tables, text: str) -> Iterator[Segment]:
     """The atomic segments of fast-path text: its removed or collapsed whitespace runs."""
-    n_starts, n_ends, o_starts, o_ends = array("q"), array("q"), array("q"), array("q")
     shift = 0
     for match in tables.gaps.finditer(text):
         begin, finish = match.span()
         length = 0 if match.lastindex is None else 1
-        n_starts.append(begin + shift)
-        n_ends.append(begin + shift + length)
-        o_starts.append(begin)
-        o_ends.append(finish)
+        yield begin + shift, begin + shift + length, begin, finish
         shift += length - (finish - begin)
-    return n_starts, n_ends, o_starts, o_ends
 
 
 def _normalize_any(tables: _Tables, text: str) -> Normalized:
@@ -405,12 +443,7 @@ def _normalize_any(tables: _Tables, text: str) -> Normalized:
     return Normalized(
         "".join(pieces).translate(tables.translate),
         len(text),
-        (
-            array("q", segments[0::4]),
-            array("q", segments[1::4]),
-            array("q", segments[2::4]),
-            array("q", segments[3::4]),
-        ),
+        zip(segments[0::4], segments[1::4], segments[2::4], segments[3::4], strict=True),
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenderwatch.normalize import _normalize_any, _tables, normalize, normalize_query
+from tenderwatch.normalize import Normalized, _normalize_any, _tables, normalize, normalize_query
 
 # Characters that exercise every path: CJK (traditional and simplified), Kangxi radicals,
 # full-width forms, expansions, combining marks, Hangul jamo, half-width kana, whitespace
@@ -133,3 +133,26 @@ def test_fast_path_handles_a_notice_and_maps_lazily() -> None:
     start = norm.text.index("维吾尔语")
     a, b = norm.to_original(start, start + 4)
     assert original[a:b] == "维 吾 尔\n\n语"
+
+
+@given(st.lists(texts, min_size=1, max_size=4), st.data())
+def test_joined_pages_map_into_the_joined_originals(pages: list[str], data: st.DataObject) -> None:
+    # Pages normalized one by one and joined for scanning: every span within one page maps
+    # to where that page's own map puts it, shifted by the pages (and separators) before it.
+    joined = Normalized.join([normalize(page) for page in pages], "\f")
+    original = "\f".join(pages)
+    assert joined.original_length == len(original)
+    n_offset = o_offset = 0
+    for page in pages:
+        alone = normalize(page)
+        start = data.draw(st.integers(0, len(alone.text)))
+        end = data.draw(st.integers(start, len(alone.text)))
+        if start < end:
+            first, last = alone.to_original(start, end)
+            assert joined.to_original(n_offset + start, n_offset + end) == (
+                o_offset + first,
+                o_offset + last,
+            )
+            assert joined.text[n_offset + start : n_offset + end] == alone.text[start:end]
+        n_offset += len(alone.text) + 1
+        o_offset += len(page) + 1
