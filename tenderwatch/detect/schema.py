@@ -28,6 +28,8 @@ NODE_KINDS = ("literal", "regex", "any", "all", "near", "ref")
 # Constructs hyperscan cannot compile (back-references, lookaround); Python `re` would
 # accept them, and then the two matchers would disagree.
 _UNPORTABLE_REGEX = re.compile(r"\\[1-9]|\(\?P=|\(\?<?[=!]|\\k<")
+# Optional whitespace written between two Chinese characters of a regex: 维\s?吾.
+_CJK_GAP = re.compile(r"[\u3400-\u9fff]\\s(?:[?*+]|\{\d*,?\d*\})?[\u3400-\u9fff]")
 
 
 class Scope(StrEnum):
@@ -69,6 +71,13 @@ class RegexNode(_Strict):
             raise ValueError(f"invalid regular expression: {exc}") from None
         if compiled.match(""):
             raise ValueError("the regular expression matches the empty string")
+        if (gap := _CJK_GAP.search(value)) is not None:
+            # Normalization already joins words broken by spaces or line breaks; a \s here
+            # only slows the scan down (hyperscan can no longer treat the words as literals).
+            raise ValueError(
+                f"{gap.group()!r}: text is matched after normalization, which removes "
+                "whitespace between Chinese characters; write the characters together"
+            )
         return value
 
 

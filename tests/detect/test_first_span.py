@@ -24,7 +24,7 @@ rules:
     match:
       any:
         - literal: [视频监控系统, 系统平台, 平台建设, 设项目]
-        - regex: '监\\s?控'
+        - regex: '监控(?:系统)?'
     examples:
       match: [视频监控系统平台]
   - id: context.capability.platform

@@ -83,6 +83,10 @@ def test_good_file_loads_with_content_version(tmp_path: Path) -> None:
         (("match: {literal: [维吾尔]}", "match: {regex: 'a*'}"), "matches the empty string"),
         (("match: {literal: [维吾尔]}", "match: {regex: '(a'}"), "invalid regular expression"),
         (
+            ("match: {literal: [维吾尔]}", "match: {regex: '维\\s?吾尔'}"),
+            "removes whitespace between Chinese characters",
+        ),
+        (
             ("match: {literal: [维吾尔]}", "match: {ref: nothing}"),
             "rule demo.one: field match: unknown ref 'nothing'",
         ),
