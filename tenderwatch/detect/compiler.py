@@ -82,9 +82,6 @@ class CompiledRule:
     category: str
     match: Node
     atoms: frozenset[int]  # atoms of the match tree
-    # Each group must have an atom present in a document for the rule to possibly match
-    # (a near/all needs every child); rules failing this are never evaluated.
-    required: tuple[frozenset[int], ...]
     exclude: tuple[Node, ...]
     exclude_within: int
     exclude_scope: Scope | None
@@ -93,8 +90,14 @@ class CompiledRule:
     def exclude_atoms(self) -> frozenset[int]:
         return frozenset().union(*(leaf_atoms(node) for node in self.exclude))
 
+    @cached_property
+    def _condition(self) -> Condition:
+        return _condition(self.match)
+
     def possible(self, present: set[int] | frozenset[int]) -> bool:
-        return all(not group.isdisjoint(present) for group in self.required)
+        """Whether the atoms present in a document let the match tree match at all; rules
+        failing this are never evaluated."""
+        return _holds(self._condition, present)
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,34 @@ def leaf_atoms(node: Node) -> frozenset[int]:
     return frozenset().union(*(leaf_atoms(child) for child in node.children))
 
 
-def required_groups(node: Node) -> tuple[frozenset[int], ...]:
-    """Atom groups that must each be present for ``node`` to match (a necessary condition)."""
-    if isinstance(node, Leaf | AnyOf):
-        return (leaf_atoms(node),)
-    return tuple(group for child in node.children for group in required_groups(child))
+# The match tree read as a condition on atom presence alone: a set of atoms (one must be
+# present), or all / any of smaller conditions. Built once per rule; checked per document.
+Condition = frozenset[int] | tuple[bool, tuple["Condition", ...]]  # (needs all, parts)
+
+
+def _condition(node: Node) -> Condition:
+    """A near or all needs every child, an any one of them; leaves under an any pool into
+    one set. Read per branch of an any, not as one pool of all its atoms, so that a face
+    term without any ethnicity term ends the rule here. Necessary for a match."""
+    if isinstance(node, Leaf):
+        return frozenset(node.atoms)
+    parts = tuple(_condition(child) for child in node.children)
+    if isinstance(node, AnyOf):
+        pooled = [part for part in parts if isinstance(part, frozenset)]
+        rest = tuple(part for part in parts if not isinstance(part, frozenset))
+        if not rest:
+            return frozenset().union(*pooled)
+        return (False, (frozenset().union(*pooled), *rest) if pooled else rest)
+    return (True, parts)
+
+
+def _holds(condition: Condition, present: set[int] | frozenset[int]) -> bool:
+    if isinstance(condition, frozenset):
+        return not present.isdisjoint(condition)
+    needs_all, parts = condition
+    if needs_all:
+        return all(_holds(part, present) for part in parts)
+    return any(_holds(part, present) for part in parts)
 
 
 class _Compiler:
@@ -208,7 +234,6 @@ def compile_ruleset(ruleset: RuleSet) -> Program:
                     source.file.category,
                     match,
                     leaf_atoms(match),
-                    required_groups(match),
                     exclude,
                     within,
                     scope,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
-from ..model import PAGE_SEPARATOR, Extraction, Flag, ScanResult
+from ..model import PAGE_SEPARATOR, Extraction, Flag, Risk, ScanResult
 from ..normalize import Normalized, normalize
 from ..settings import Settings
 from .compiler import CompiledRule, Program, compile_ruleset
@@ -97,15 +97,20 @@ def _scan(
     program, found_by = compiled(ruleset, matcher or settings.detect_matcher, settings)
     normalized = normalized or normalize(original)
     text = normalized.text
-    candidates = program.candidates(found_by.present(text))
+    present = found_by.present(text)
+    candidates = program.candidates(present)
     complete = True
     flags: list[Flag] = []
     if candidates:
-        needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in candidates))
+        needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in candidates)) & present
         hits, complete = found_by.find(text, settings.detect_max_hits, needed, program.first_only)
         segments = Segments(original, normalized.to_original)
         for compiled_rule, spans in evaluate(candidates, hits, segments):
             flags.extend(_flags(compiled_rule, spans, original, normalized, page_of, ruleset))
+    if not flags and complete:  # most documents
+        return ScanResult.model_construct(
+            risk=Risk.NONE, flags=[], reasons=[], ruleset_version=ruleset.version
+        )
     flags.sort(key=lambda f: (f.start, f.end, f.rule))
     risk, reasons = assess(flags)
     if not complete:

@@ -16,6 +16,8 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 import regex
@@ -86,6 +88,9 @@ class HyperscanMatcher:
         self._traits = _traits(atoms)
         self._literal_bytes: dict[int, int] = {}
         self._literal_chars: dict[int, int] = {}
+        self._widths = {atom.id: _max_bytes(atom) for atom in atoms}
+        self._first_dbs: dict[frozenset[int], tuple[Any, threading.local]] = {}
+        self._cache_dir = cache_dir
         expressions: list[bytes] = []
         flags: list[int] = []
         for atom in atoms:
@@ -98,6 +103,7 @@ class HyperscanMatcher:
                 expressions.append(atom.pattern.encode("utf-8"))
                 flags.append(regex_flags)
         ids = [atom.id for atom in atoms]
+        self._compiled = dict(zip(ids, zip(expressions, flags, strict=True), strict=True))
         # The presence database reports each atom once and skips start-of-match tracking:
         # most documents stop after this pass because no rule has all it needs.
         once = [
@@ -175,7 +181,21 @@ class HyperscanMatcher:
         self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
     ) -> tuple[Hits, bool]:
         data = self._encoded(text)
-        found: list[tuple[int, int, int]] = []
+        if needed.issubset(first_only) and len(data) > _FIRST_PREFIX:
+            hits, complete = self._first_spans(data, limit, needed, first_only)
+        else:
+            found, complete = self._raw(self._db, self._scratch()[0], data, limit, needed)
+            # Word boundaries and merging work on byte offsets as well (UTF-8 preserves
+            # order and ASCII); only the hits that survive them are converted to characters.
+            hits = canonical_hits(self._traits, data, found, first_only)
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return hits, complete
+        return _bytes_to_chars(data, hits, self._literal_chars), complete
+
+    def _raw(
+        self, db: Any, scratch: Any, data: bytes, limit: int, needed: frozenset[int]
+    ) -> tuple[list[RawHit], bool]:
+        found: list[RawHit] = []
         lengths = self._literal_bytes
 
         def on_match(atom: int, start: int, end: int, _flags: int, _context: object) -> bool:
@@ -185,17 +205,71 @@ class HyperscanMatcher:
             found.append((atom, start if length is None else end - length, end))
             return len(found) >= limit
 
-        complete = True
         try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch()[0])
+            db.scan(data, match_event_handler=on_match, scratch=scratch)
         except self._hs.ScanTerminated:
-            complete = False
-        # Word boundaries and merging work on byte offsets as well (UTF-8 preserves order
-        # and ASCII); only the hits that survive them are converted to characters.
-        hits = canonical_hits(self._traits, data, found, first_only)
-        if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return hits, complete
-        return _bytes_to_chars(data, hits, self._literal_chars), complete
+            return found, False
+        return found, True
+
+    def _first_spans(
+        self, data: bytes, limit: int, needed: frozenset[int], first_only: FirstOnly
+    ) -> tuple[Hits, bool]:
+        """Hits of atoms that matter only up to their rules' first evidence span (a document
+        whose only candidate rules are context signals: every camera tender). Scans a
+        growing prefix with a database of those atoms alone and stops once each rule's
+        first span ends at least one match width before the cut: no hit beyond the cut
+        can then start inside it. The hits equal those of a whole scan after
+        canonical_hits drops the later ones; the matcher-parity tests check it."""
+        db, local = self._first_db(frozenset(first_only))
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            scratch = local.scratch = self._hs.Scratch(db)
+        width = max(self._widths[atom] for atom in needed)
+        # The rules of the atoms present (needed holds only those): each has a first span.
+        groups = {group for atom in needed for group in first_only[atom]}
+        # Matches of unbounded width could start anywhere before the cut: scan it all.
+        cut = _FIRST_PREFIX if width < _FIRST_PREFIX else len(data)
+        while True:
+            whole = cut >= len(data)
+            found, complete = self._raw(db, scratch, data if whole else data[:cut], limit, needed)
+            if not whole:
+                # A match ending at the cut may exist only because the text ends there
+                # (\b, $); one that is real ends before the cut or is found again later.
+                found = [hit for hit in found if hit[2] < cut]
+            hits = canonical_hits(self._traits, data, found, first_only)
+            if whole or not complete:
+                return hits, complete
+            ends = [_first_union_end(hits, group) for group in groups if _any_hit(hits, group)]
+            if len(ends) == len(groups) and max(ends) + width < cut:
+                return hits, True
+            cut *= 4
+
+    def _first_db(self, atoms: frozenset[int]) -> tuple[Any, threading.local]:
+        entry = self._first_dbs.get(atoms)
+        if entry is None:
+            ids = sorted(atoms)
+            expressions = [self._compiled[atom][0] for atom in ids]
+            flags = [self._compiled[atom][1] for atom in ids]
+            db = self._database(expressions, ids, flags, self._cache_dir)
+            entry = self._first_dbs[atoms] = (db, threading.local())
+        return entry
+
+
+# Bytes of a document scanned before the first look at whether every context signal's first
+# span is complete: most lie in the title or the first rows of the item table.
+_FIRST_PREFIX = 1024
+
+
+def _max_bytes(atom: Atom) -> int:
+    """The longest match of an atom in UTF-8 bytes (sys.maxsize: unbounded)."""
+    if atom.kind is AtomKind.LITERAL:
+        return len(atom.pattern.encode("utf-8"))
+    longest = int(sre_parse.parse(atom.pattern).getwidth()[1])
+    return sys.maxsize if longest >= sre_constants.MAXREPEAT else 4 * longest
+
+
+def _any_hit(hits: Hits, atoms: frozenset[int]) -> bool:
+    return any(hits.get(atom) for atom in atoms)
 
 
 def _checksummed(data: bytes) -> bytes:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tenderwatch.detect import RuleError, RuleSet, scan, scan_text
+from tenderwatch.detect import RuleError, RuleSet, load_ruleset, scan, scan_text
 from tenderwatch.detect.engine import compiled
 from tenderwatch.detect.examples import check_examples
 from tenderwatch.detect.matchers import MATCHERS, matcher_name
@@ -158,6 +158,31 @@ def test_matchers_agree_on_generated_text(ruleset: RuleSet) -> None:
     for text in texts:
         results = [scan_text(text, ruleset, matcher=name) for name in MATCHERS.names()]
         assert all(r == results[0] for r in results[1:]), text
+
+
+@pytest.mark.skipif(len(MATCHERS) < 2, reason="only one matcher available here")
+def test_matchers_agree_on_long_camera_tenders() -> None:
+    # Documents whose only candidates are context signals are scanned in growing prefixes
+    # by hyperscan: signal words first seen before, across and after each cut.
+    bundled = load_ruleset()
+    filler = ["办公桌椅采购，", "质保期三年。", "\n", "\t", "供应商须具备资质；", "a b "]
+    signals = ["视频监控", "摄像机", "摄像 机", "人脸识别", "GPU", "nvidia t4", "新疆", "自治区"]
+    rng = random.Random(11)
+    for _ in range(60):
+        parts = [rng.choice(filler) for _ in range(rng.randint(50, 500))]
+        for _ in range(rng.randint(1, 4)):
+            parts.insert(rng.randint(0, len(parts)), rng.choice(signals))
+        text = "".join(parts)
+        results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
+        assert results[0].risk is Risk.LOW, text
+        assert all(r == results[0] for r in results[1:]), text
+    # Overlapping matches straddling the first cut (1 KiB): 视频监控 ends before it while
+    # 监控点位 ends after, and the quote must still be the whole 视频监控点位.
+    for offset in range(980, 1030):
+        text = "人脸识别，" + "." * offset + "视频监控点位"
+        results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
+        assert "视频监控点位" in {f.text for f in results[0].flags}
+        assert all(r == results[0] for r in results[1:]), offset
 
 
 def test_matcher_is_chosen_by_setting(ruleset: RuleSet) -> None:
