@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -64,6 +64,8 @@ class Labels:
         return self.sections.get(clean_label(line).rstrip(":："))
 
 
+# Labels and table headers repeat from notice to notice; bounded, so memory stays flat.
+@lru_cache(maxsize=16_384)
 def clean_label(label: str) -> str:
     """Label without numbering, spaces, a bracketed unit or case, in simplified characters
     (採購人 and 采购人 are one label)."""
@@ -111,7 +113,7 @@ def parse_labels(text: str) -> Labels:
         key=len,
         reverse=True,
     )
-    alternation = "|".join(map(literal, words))
+    alternation = alternatives(words)
     pattern = re.compile(
         rf"(?P<label>{alternation})\s*(?P<unit>[（(][^）)\n]{{1,10}}[）)])?\s*(?:[:：]|为(?=\s*[\d人¥￥一二〇零壹贰叁肆伍陆柒捌玖]))",
         re.IGNORECASE,
@@ -160,11 +162,54 @@ def _traditional_forms() -> dict[str, str]:
     return {simple: "[" + "".join(chars) + "]" for simple, chars in forms.items()}
 
 
+_GAP = r"[ \t\u3000]*"  # spaces tolerated inside a label (名 称, 地　址, Project  No.)
+
+
 def literal(word: str) -> str:
     """Regex for ``word`` written in simplified or traditional characters, tolerating spaces
     inside it (名 称, 地　址, Project  No.); matches leave offsets on the original text."""
+    return _GAP.join(_tokens(word))
+
+
+def _tokens(word: str) -> list[str]:
     forms = _traditional_forms()
-    return r"[ \t\u3000]*".join(forms.get(c) or re.escape(c) for c in word if not c.isspace())
+    return [forms.get(c) or re.escape(c) for c in word if not c.isspace()]
+
+
+def alternatives(words: list[str]) -> str:
+    """One regex matching any of ``words`` (as :func:`literal`), written as a tree of their
+    shared beginnings: re tries a flat alternation of hundreds of labels one by one at every
+    position, a tree only along the characters that match (several times faster on notices,
+    where most characters begin no label). Longer words are tried first, as in a flat
+    alternation sorted by length."""
+    tree: _Tree = {}
+    for word in words:
+        node = tree
+        for token in _tokens(word):
+            node = node.setdefault(token, {})
+        node[_END] = {}
+    return _branches(tree) if tree else "(?!)"
+
+
+_Tree = dict[str, "_Tree"]
+_END = ""  # a word ends at this node (no token is empty)
+
+
+def _depth(node: _Tree) -> int:
+    return max((1 + _depth(child) for token, child in node.items() if token), default=0)
+
+
+def _branches(node: _Tree) -> str:
+    options = []
+    for token in sorted((t for t in node if t), key=lambda t: -_depth(node[t])):
+        child = node[token]
+        if child.keys() == {_END}:
+            options.append(token)
+        elif _END in child:  # a word ends here and longer ones go on: try those first
+            options.append(f"{token}(?:{_GAP}{_branches(child)})?")
+        else:
+            options.append(f"{token}{_GAP}{_branches(child)}")
+    return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
 
 
 def _raw_words(table: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ from importlib import resources
 
 import yaml
 
-from .labels import literal
+from .labels import alternatives
 from .model import NoticeType
 
 _HEAD_CHARS = 400  # where to look when the title names no type: the first lines
@@ -29,7 +29,7 @@ def _pattern() -> re.Pattern[str]:
         if not isinstance(phrases, list) or not phrases:
             raise ValueError(f"notice_types.yaml: {name} needs a list of phrases")
         words = sorted(map(str, phrases), key=len, reverse=True)
-        groups.append(f"(?P<{name}>" + "|".join(map(literal, words)) + ")")
+        groups.append(f"(?P<{name}>{alternatives(words)})")
     return re.compile("|".join(groups), re.IGNORECASE)
 
 
