@@ -1,6 +1,8 @@
 """Search latency (p50/p95) for Chinese and English queries over generated pages, beside a
 baseline measured in the same run: a naive full scan with ``instr()`` over the same
-normalized text (what search would cost without the FTS5 trigram index).
+normalized text (what search would cost without the FTS5 trigram index). CPU time is shown
+beside wall time: search runs in the calling thread, so on a loaded machine CPU time is
+what the query itself costs.
 
     .venv/bin/python bench/bench_search.py --pages 100000
     .venv/bin/python bench/bench_search.py --pages 10000       # a quick run
@@ -165,15 +167,19 @@ def main() -> None:
     print(
         f"{args.pages} pages; ms per query, {args.repeat} runs each (limit 20, snippets included)"
     )
-    print(f"{'query':<20} {'hits':>5} {'p50':>8} {'p95':>8}   {'instr scan p50':>14} {'p95':>8}")
-    worst = 0.0
+    print(
+        f"{'query':<20} {'hits':>5} {'p50':>8} {'p95':>8} {'cpu p50':>8} {'cpu p95':>8}"
+        f"   {'instr scan p50':>14} {'p95':>8}"
+    )
+    worst = worst_cpu = 0.0
     for query in QUERIES:
-        timings, baseline = [], []
+        timings, cpu, baseline = [], [], []
         store.search(query, limit=20)  # warm the page cache once; then time
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             hits = store.search(query, limit=20)
             timings.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             start = time.perf_counter()
             naive.execute(
                 "SELECT doc_id FROM pages WHERE instr(normalized, ?) > 0 LIMIT 20",
@@ -181,10 +187,14 @@ def main() -> None:
             ).fetchall()
             baseline.append(time.perf_counter() - start)
         p50, p95 = percentiles(timings)
+        c50, c95 = percentiles(cpu)
         b50, b95 = percentiles(baseline)
-        worst = max(worst, p95)
-        print(f"{query:<20} {len(hits):>5} {p50:>8.2f} {p95:>8.2f}   {b50:>14.2f} {b95:>8.2f}")
-    print(f"worst p95: {worst:.2f} ms (target < 50 ms)")
+        worst, worst_cpu = max(worst, p95), max(worst_cpu, c95)
+        print(
+            f"{query:<20} {len(hits):>5} {p50:>8.2f} {p95:>8.2f} {c50:>8.2f} {c95:>8.2f}"
+            f"   {b50:>14.2f} {b95:>8.2f}"
+        )
+    print(f"worst p95: {worst:.2f} ms wall, {worst_cpu:.2f} ms CPU (target < 50 ms)")
 
 
 if __name__ == "__main__":
