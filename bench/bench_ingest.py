@@ -95,6 +95,12 @@ def _peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (workers are not our children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
@@ -130,19 +136,28 @@ def main() -> None:
     startup = time.perf_counter() - start
 
     store = SQLiteStore(archive / "tenderwatch.db")
+    pids = worker_pool(settings).pids
+    cpu_before = time.process_time(), sum(_cpu_s(pid) for pid in pids)
     start = time.perf_counter()
     summary = ingest(iter_inputs([str(corpus)], settings=settings), settings=settings, store=store)
     elapsed = time.perf_counter() - start
+    main_cpu = time.process_time() - cpu_before[0]
+    workers_cpu = sum(_cpu_s(pid) for pid in pids) - cpu_before[1]
     store.close()
 
     main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_rss = max(_peak_rss_mib(pid) for pid in worker_pool(settings).pids)
+    worker_rss = max(_peak_rss_mib(pid) for pid in pids)
     db_mb = sum(p.stat().st_size for p in archive.glob("tenderwatch.db*")) / 2**20
 
     print(f"documents            {args.docs} (new {summary.new}, failed {len(summary.failed)})")
     print(f"cores used           {cores}")
     print(f"ingest end to end    {summary.new / elapsed:8.1f} docs/s  ({elapsed:.1f} s)")
     print(f"baseline read+sha256 {floor:8.1f} docs/s  (one process)")
+    per_doc = (main_cpu + workers_cpu) / max(1, summary.new) * 1000
+    print(
+        f"CPU per document     {per_doc:8.2f} ms  (main {main_cpu:.1f} s,"
+        f" workers {workers_cpu:.1f} s; load-independent)"
+    )
     print(f"worker start-up      {startup:8.1f} s once per process (imports, rule-set compile)")
     print(f"peak RSS main        {main_rss:8.1f} MiB")
     print(f"peak RSS worker      {worker_rss:8.1f} MiB (largest of the workers)")

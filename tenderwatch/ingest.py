@@ -2,7 +2,8 @@
 blob, extraction + normalization + scan + procurement facts in a worker process, vendor
 matching in the parent (one index, the store's judgements), then one transaction that
 commits the document with its pages, search index, capture, flags, risk, facts and vendor
-mentions. After each ingest the notices are re-linked into processes.
+mentions. After each ingest the new notices are linked into the processes they join
+(only those processes are rewritten, not every process of the archive).
 
 Crash safety comes from that order: a blob is written before its document row and blobs
 are idempotent, so after ``kill -9`` a re-run redoes exactly the documents that never
@@ -14,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from .blobs import BlobStore, sha256_hex
 from .facts.model import NoticeFacts
-from .model import Extraction, ExtractionStatus, Page, Risk, ScanResult
+from .model import PAGE_SEPARATOR, Extraction, ExtractionStatus, Page, Risk, ScanResult
 from .settings import Settings
 from .sources import Input, Origin
 from .store.base import (
@@ -42,6 +43,7 @@ from .store.base import (
 
 if TYPE_CHECKING:
     from .detect import RuleSet
+    from .normalize import Normalized
     from .vendors import JudgementLog, VendorIndex
 
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
@@ -96,6 +98,20 @@ class Processed(BaseModel):
     facts: NoticeFacts | None = None
 
 
+def normalize_pages(extraction: Extraction) -> list[Normalized]:
+    """Each page normalized once: stored for search, and joined for the scan."""
+    from .normalize import normalize
+
+    return [normalize(page.text) for page in extraction.pages]
+
+
+def joined_pages(pages: Sequence[Normalized]) -> Normalized:
+    """The normalized pages as one text, as :func:`~tenderwatch.detect.scan` expects it."""
+    from .normalize import Normalized
+
+    return Normalized.join(pages, PAGE_SEPARATOR)
+
+
 def process_document(
     data: bytes,
     *,
@@ -109,15 +125,14 @@ def process_document(
     from .detect import scan
     from .extract import extract
     from .facts import extract_facts
-    from .normalize import normalize
 
     extraction = extract(data, settings=settings, media_type=media_type, charset_hint=charset_hint)
-    normalized = [normalize(page.text).text for page in extraction.pages]
+    pages = normalize_pages(extraction)
     failed = extraction.status is ExtractionStatus.FAILED
     return Processed(
         extraction=extraction,
-        normalized=normalized,
-        scan=None if failed else scan(extraction, ruleset),
+        normalized=[page.text for page in pages],
+        scan=None if failed else scan(extraction, ruleset, normalized=joined_pages(pages)),
         facts=None if failed else extract_facts(extraction, settings=settings),
     )
 
@@ -351,15 +366,6 @@ class _Vendors:
         return with_signals(scan, links.signals), links.mentions
 
 
-def relink_processes(store: Store) -> int:
-    """Re-link every stored notice into processes (idempotent); returns how many."""
-    from .facts.processes import link_processes
-
-    processes = link_processes(store.all_facts())
-    store.store_processes(processes)
-    return len(processes)
-
-
 class _Ingest:
     def __init__(
         self,
@@ -539,7 +545,7 @@ def ingest(
     inputs: Iterable[Input], *, settings: Settings, store: Store, progress: Progress | None = None
 ) -> IngestSummary:
     """Store every input; failures are recorded against their input and the batch goes on.
-    Afterwards every stored notice is re-linked into processes."""
+    Then the new notices are linked into processes."""
     from .detect import load_ruleset
 
     run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
@@ -555,9 +561,8 @@ def ingest(
             for doc_id, result in pool.results():
                 run.finish(doc_id, result)
         run.flush()
-        # Also when nothing was new: an earlier run killed before this point left the
-        # processes one batch behind.
-        relink_processes(store)
+        # Also when nothing was new: a run killed before this point left its notices unlinked.
+        store.link_new_notices()
     except BaseException:
         _discard_pool()  # its workers may still hold jobs of this batch
         raise
@@ -601,11 +606,13 @@ def rescan(
                 progress(doc_id, None)
             continue
         facts = extract_facts(extraction, settings=settings)
-        result, mentions = vendors.apply(doc_id, extraction, facts, scan(extraction, ruleset))
+        normalized = joined_pages(normalize_pages(extraction))
+        found = scan(extraction, ruleset, normalized=normalized)
+        result, mentions = vendors.apply(doc_id, extraction, facts, found)
         store.store_analysis(doc_id, result, facts, mentions)
         summary.documents += 1
         summary.by_risk[result.risk.value] = summary.by_risk.get(result.risk.value, 0) + 1
         if progress is not None:
             progress(doc_id, result.risk)
-    summary.processes = relink_processes(store)
+    summary.processes = store.relink_processes()
     return summary

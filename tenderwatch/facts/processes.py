@@ -67,7 +67,8 @@ def normalise_name(name: str) -> str:
     return _NAME_NOISE_RE.sub("", text)
 
 
-def _keys(facts: NoticeFacts) -> list[str]:
+def link_keys(facts: NoticeFacts) -> list[str]:
+    """The keys a notice joins others by: its project code, and its buyer with its name."""
     keys = []
     if facts.project_code:
         keys.append("code:" + normalise_code(facts.project_code.value))
@@ -90,7 +91,7 @@ def link_processes(notices: Iterable[tuple[str, NoticeFacts]]) -> list[Process]:
 
     owner: dict[str, int] = {}
     for index, (_, facts) in enumerate(items):
-        for key in _keys(facts):
+        for key in link_keys(facts):
             if key in owner:
                 parent[root(index)] = root(owner[key])
             else:
@@ -103,7 +104,7 @@ def link_processes(notices: Iterable[tuple[str, NoticeFacts]]) -> list[Process]:
 
 
 def _process(members: list[tuple[str, NoticeFacts]]) -> Process:
-    keys = sorted({k for _, f in members for k in _keys(f)})
+    keys = sorted({k for _, f in members for k in link_keys(f)})
     # code keys sort before name keys, so a coded group is keyed by its code
     key = keys[0] if keys else "doc:" + min(doc_id for doc_id, _ in members)
     notices = [

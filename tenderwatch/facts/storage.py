@@ -1,4 +1,5 @@
-"""Writing facts and processes to the tables of migration 0005_facts.sql.
+"""Writing facts and processes to the tables of migrations 0005_facts.sql and
+0007_process_keys.sql.
 
 Functions take an open DB-API connection with ``?`` parameters (sqlite3) inside the
 caller's transaction, so the ingest pipeline stores a document's facts in the same
@@ -9,13 +10,13 @@ the same bytes stores the same rows.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from .model import DateRole, NoticeFacts, Source
-from .processes import Process
+from .processes import Process, link_keys, link_processes
 
 Row = tuple[Any, ...]
 
@@ -154,9 +155,93 @@ def stored_facts(db: sqlite3.Connection) -> Iterator[tuple[str, NoticeFacts]]:
 
 
 def write_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
-    """Replace all processes (linking is recomputed over every stored notice)."""
+    """Replace all processes. The notices' link keys go too: :func:`link_notices` finds
+    none and re-links every stored notice, which writes them again."""
+    db.execute("DELETE FROM process_keys")
     db.execute("DELETE FROM process_notices")
     db.execute("DELETE FROM processes")
+    _insert_processes(db, processes)
+
+
+def relink(db: sqlite3.Connection) -> int:
+    """Link every stored notice into processes from scratch; returns how many processes.
+    For when facts were re-read (a re-scan); ingest links incrementally."""
+    notices = list(stored_facts(db))
+    processes = link_processes(notices)
+    write_processes(db, processes)
+    _insert_keys(db, notices)
+    return len(processes)
+
+
+def unlinked_facts(db: sqlite3.Connection) -> list[tuple[str, NoticeFacts]]:
+    """Facts of the notices not linked yet (no stored link key), in id order: those stored
+    since the last link, including by a run killed before it linked."""
+    rows = db.execute(
+        "SELECT f.doc_id, f.facts FROM notice_facts f WHERE NOT EXISTS"
+        " (SELECT 1 FROM process_keys k WHERE k.doc_id = f.doc_id) ORDER BY f.doc_id"
+    )
+    return [(doc_id, facts) for doc_id, data in rows if (facts := _parse(data)) is not None]
+
+
+def link_notices(db: sqlite3.Connection, notices: Sequence[tuple[str, NoticeFacts]]) -> int:
+    """Link newly stored notices into processes, in the caller's transaction; returns how
+    many. Only the processes that share a key with them are read and rewritten (with every
+    notice they hold), so the cost follows the new notices and the processes they join, not
+    the archive; the result equals :func:`relink` (tests check that). An archive whose
+    notices have no stored keys yet (linked before migration 0007) is re-linked whole, once."""
+    if not notices:
+        return 0
+    if db.execute("SELECT 1 FROM process_keys LIMIT 1").fetchone() is None:
+        relink(db)
+        return len(notices)
+    keys = sorted({key for _, facts in notices for key in link_keys(facts)})
+    joined: set[str] = set()
+    for chunk in _chunks(keys):
+        joined.update(
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT n.process_id FROM process_keys k"
+                " JOIN process_notices n ON n.doc_id = k.doc_id"
+                f" WHERE k.link_key IN ({_marks(chunk)})",
+                chunk,
+            )
+        )
+    new_ids = {doc_id for doc_id, _ in notices}
+    members = list(notices)
+    for chunk in _chunks(sorted(joined)):
+        for doc_id, data in db.execute(
+            "SELECT f.doc_id, f.facts FROM process_notices n"
+            " JOIN notice_facts f ON f.doc_id = n.doc_id"
+            f" WHERE n.process_id IN ({_marks(chunk)})",
+            chunk,
+        ):
+            facts = _parse(data)
+            if facts is not None and doc_id not in new_ids:
+                members.append((doc_id, facts))
+        db.execute(f"DELETE FROM process_notices WHERE process_id IN ({_marks(chunk)})", chunk)
+        db.execute(f"DELETE FROM processes WHERE id IN ({_marks(chunk)})", chunk)
+    # In id order, as relink reads them: a process takes its buyer and title from the
+    # first member that has one.
+    members.sort(key=lambda member: member[0])
+    _insert_keys(db, notices)
+    _insert_processes(db, link_processes(members))
+    return len(notices)
+
+
+def _insert_keys(db: sqlite3.Connection, notices: Iterable[tuple[str, NoticeFacts]]) -> None:
+    # A notice without keys gets its own 'doc:' row, which no other notice can share: every
+    # linked notice has a row, so a notice without one is not linked yet.
+    db.executemany(
+        "INSERT INTO process_keys (link_key, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [
+            (key, doc_id)
+            for doc_id, facts in notices
+            for key in (link_keys(facts) or ["doc:" + doc_id])
+        ],
+    )
+
+
+def _insert_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
     for process in processes:
         db.execute(
             _insert("processes", "id, link_key, project_code, buyer, title, stage"),
@@ -171,6 +256,19 @@ def write_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> Non
                 for n in process.notices
             ],
         )  # fmt: skip
+
+
+# Bound parameters per statement stay far below SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _text(value: object) -> str | None:

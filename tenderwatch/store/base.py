@@ -20,7 +20,6 @@ from ..registry import Registry
 from ..settings import Settings
 
 if TYPE_CHECKING:
-    from ..facts.processes import Process
     from ..vendors.judgements import Judgement
 
 
@@ -293,8 +292,14 @@ class Store(Protocol):
         """(document id, facts) of every document with facts, in id order."""
         ...
 
-    def store_processes(self, processes: Sequence[Process]) -> None:
-        """Replace every process (linking is recomputed over all stored notices)."""
+    def link_new_notices(self) -> int:
+        """Link the notices not in a process yet into processes, rewriting only the
+        processes they join; returns how many notices were linked."""
+        ...
+
+    def relink_processes(self) -> int:
+        """Link every stored notice into processes anew (after facts were re-read); returns
+        how many processes."""
         ...
 
     def vendor_mentions(self, doc_id: str) -> list[VendorMention]: ...

@@ -43,7 +43,6 @@ from .base import (
 from .search import PageMatch, SearchPlan, plan_search, rank_documents, snippets_for
 
 if TYPE_CHECKING:
-    from ..facts.processes import Process
     from ..vendors.judgements import Judgement
 
 DOC_COLUMNS = (
@@ -223,9 +222,13 @@ class SQLStore(ABC):
                 facts_storage.write_facts(db, doc_id, facts)
             self._write_mentions(db, doc_id, vendor_mentions)
 
-    def store_processes(self, processes: Sequence[Process]) -> None:
+    def link_new_notices(self) -> int:
         with self._transaction() as db:
-            facts_storage.write_processes(db, processes)
+            return facts_storage.link_notices(db, facts_storage.unlinked_facts(db))
+
+    def relink_processes(self) -> int:
+        with self._transaction() as db:
+            return facts_storage.relink(db)
 
     @staticmethod
     def _write_mentions(
