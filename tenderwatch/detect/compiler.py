@@ -91,6 +91,12 @@ class CompiledRule:
         return frozenset().union(*(leaf_atoms(node) for node in self.exclude))
 
     @cached_property
+    def quoted_once(self) -> bool:
+        """A context signal that is a plain any-of without exclusions: every atom hit is
+        evidence on its own, and only the first span is quoted (signals.py)."""
+        return self.rule.signal and not self.exclude and _disjunction(self.match)
+
+    @cached_property
     def _condition(self) -> Condition:
         return _condition(self.match)
 
@@ -112,24 +118,6 @@ class Program:
             for atom in rule.atoms:
                 index.setdefault(atom, []).append(position)
         return {atom: tuple(positions) for atom, positions in index.items()}
-
-    @cached_property
-    def first_only(self) -> dict[int, tuple[frozenset[int], ...]]:
-        """Atoms whose hits matter only up to their rules' first evidence span: every rule
-        using the atom is a signal (quoted once, by its first span) that is a plain
-        disjunction without exclusions, and no rule excludes with it. Per atom: the atom
-        sets of those rules, from which the matcher finds where the first span ends."""
-        users: dict[int, list[CompiledRule]] = {}
-        for rule in self.rules:
-            for atom in rule.atoms:
-                users.setdefault(atom, []).append(rule)
-        vetoing = frozenset().union(*(rule.exclude_atoms for rule in self.rules))
-        return {
-            atom: tuple(rule.atoms for rule in rules)
-            for atom, rules in users.items()
-            if atom not in vetoing
-            and all(r.rule.signal and not r.exclude and _disjunction(r.match) for r in rules)
-        }
 
     def candidates(self, present: set[int] | frozenset[int]) -> list[CompiledRule]:
         """Rules that can match given the atoms present in a document, in rule-set order."""

@@ -18,6 +18,7 @@ from .loader import RuleSet, load_ruleset
 from .logic import Segments, evaluate
 from .matchers import MATCHERS, Matcher, matcher_name
 from .risk import assess
+from .signals import FirstQuote, first_quotes
 
 # Original characters quoted on each side of the evidence: about one clause, enough for a
 # reviewer to see what the matched words refer to.
@@ -53,6 +54,13 @@ def compiled(
         found_by = MATCHERS.get(name)(program.atoms, cache_dir(settings))
         entry = ruleset.cache[name] = (program, found_by)
     return entry
+
+
+def _quotes(ruleset: RuleSet, program: Program) -> dict[str, FirstQuote]:
+    quotes: dict[str, FirstQuote] | None = ruleset.cache.get("quotes")
+    if quotes is None:
+        quotes = ruleset.cache["quotes"] = first_quotes(program.rules, program.atoms)
+    return quotes
 
 
 def _flags(
@@ -98,14 +106,19 @@ def _scan(
     normalized = normalized or normalize(original)
     text = normalized.text
     present = found_by.present(text)
-    candidates = program.candidates(present)
     complete = True
     flags: list[Flag] = []
-    if candidates:
-        needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in candidates)) & present
-        hits, complete = found_by.find(text, settings.detect_max_hits, needed, program.first_only)
+    evaluated: list[CompiledRule] = []
+    for candidate in program.candidates(present):
+        if not candidate.quoted_once:
+            evaluated.append(candidate)
+        elif (span := _quotes(ruleset, program)[candidate.rule.id].span(text)) is not None:
+            flags.extend(_flags(candidate, [span], original, normalized, page_of, ruleset))
+    if evaluated:
+        needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in evaluated)) & present
+        hits, complete = found_by.find(text, settings.detect_max_hits, needed)
         segments = Segments(original, normalized.to_original)
-        for compiled_rule, spans in evaluate(candidates, hits, segments):
+        for compiled_rule, spans in evaluate(evaluated, hits, segments):
             flags.extend(_flags(compiled_rule, spans, original, normalized, page_of, ruleset))
     if not flags and complete:  # most documents
         return ScanResult.model_construct(

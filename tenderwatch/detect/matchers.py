@@ -16,8 +16,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, Protocol
 
 import regex
@@ -29,9 +27,6 @@ from .loader import RuleError
 Span = tuple[int, int]
 RawHit = tuple[int, int, int]  # atom id, start, end (in the matcher's units: bytes or characters)
 Hits = dict[int, list[Span]]  # canonical spans per atom, in characters of the normalized text
-# Atoms whose hits matter only up to the end of a rule's first evidence span, with the atom
-# sets of those rules (Program.first_only).
-FirstOnly = dict[int, tuple[frozenset[int], ...]]
 
 # ASCII letters and digits, as characters and as byte values: a word-boundary check reads
 # the same on the text and on its UTF-8 encoding (every non-ASCII byte is >= 0x80).
@@ -42,6 +37,9 @@ _WORD: frozenset[str | int] = frozenset(_ASCII_WORD) | frozenset(map(ord, _ASCII
 # and this keeps a rule author's `DS-` from silently never matching. No UCP: hyperscan
 # rejects \b in UCP mode, and model numbers need it; so \w \d \s \b are ASCII-only on both.
 _HS_REGEX_FLAGS = ("HS_FLAG_SOM_LEFTMOST", "HS_FLAG_UTF8", "HS_FLAG_CASELESS")
+# The same for the `regex` module, POSIX (leftmost-longest) so that overlapped matching
+# finds, at every start, the longest match as hyperscan's reports cover it.
+REGEX_FLAGS = regex.IGNORECASE | regex.ASCII | regex.POSIX | regex.V0
 
 
 class Matcher(Protocol):
@@ -51,12 +49,9 @@ class Matcher(Protocol):
         """Atoms that occur in ``text`` (a cheap first pass; may ignore word boundaries)."""
         ...
 
-    def find(
-        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
-    ) -> tuple[Hits, bool]:
-        """Canonical hits of the ``needed`` atoms in ``text`` (of ``first_only`` atoms, those
-        up to their rules' first evidence span), and whether the scan finished (False: it
-        stopped after ``limit`` raw hits)."""
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[Hits, bool]:
+        """Canonical hits of the ``needed`` atoms in ``text``, and whether the scan
+        finished (False: it stopped after ``limit`` raw hits)."""
         ...
 
 
@@ -88,9 +83,6 @@ class HyperscanMatcher:
         self._traits = _traits(atoms)
         self._literal_bytes: dict[int, int] = {}
         self._literal_chars: dict[int, int] = {}
-        self._widths = {atom.id: _max_bytes(atom) for atom in atoms}
-        self._first_dbs: dict[frozenset[int], tuple[Any, threading.local]] = {}
-        self._cache_dir = cache_dir
         expressions: list[bytes] = []
         flags: list[int] = []
         for atom in atoms:
@@ -103,7 +95,6 @@ class HyperscanMatcher:
                 expressions.append(atom.pattern.encode("utf-8"))
                 flags.append(regex_flags)
         ids = [atom.id for atom in atoms]
-        self._compiled = dict(zip(ids, zip(expressions, flags, strict=True), strict=True))
         # The presence database reports each atom once and skips start-of-match tracking:
         # most documents stop after this pass because no rule has all it needs.
         once = [
@@ -177,24 +168,8 @@ class HyperscanMatcher:
                     return f"{atom.origin}: regex {atom.pattern!r}: hyperscan cannot compile: {exc}"
         return None
 
-    def find(
-        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
-    ) -> tuple[Hits, bool]:
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[Hits, bool]:
         data = self._encoded(text)
-        if needed.issubset(first_only) and len(data) > _FIRST_PREFIX:
-            hits, complete = self._first_spans(data, limit, needed, first_only)
-        else:
-            found, complete = self._raw(self._db, self._scratch()[0], data, limit, needed)
-            # Word boundaries and merging work on byte offsets as well (UTF-8 preserves
-            # order and ASCII); only the hits that survive them are converted to characters.
-            hits = canonical_hits(self._traits, data, found, first_only)
-        if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return hits, complete
-        return _bytes_to_chars(data, hits, self._literal_chars), complete
-
-    def _raw(
-        self, db: Any, scratch: Any, data: bytes, limit: int, needed: frozenset[int]
-    ) -> tuple[list[RawHit], bool]:
         found: list[RawHit] = []
         lengths = self._literal_bytes
 
@@ -205,71 +180,17 @@ class HyperscanMatcher:
             found.append((atom, start if length is None else end - length, end))
             return len(found) >= limit
 
+        complete = True
         try:
-            db.scan(data, match_event_handler=on_match, scratch=scratch)
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch()[0])
         except self._hs.ScanTerminated:
-            return found, False
-        return found, True
-
-    def _first_spans(
-        self, data: bytes, limit: int, needed: frozenset[int], first_only: FirstOnly
-    ) -> tuple[Hits, bool]:
-        """Hits of atoms that matter only up to their rules' first evidence span (a document
-        whose only candidate rules are context signals: every camera tender). Scans a
-        growing prefix with a database of those atoms alone and stops once each rule's
-        first span ends at least one match width before the cut: no hit beyond the cut
-        can then start inside it. The hits equal those of a whole scan after
-        canonical_hits drops the later ones; the matcher-parity tests check it."""
-        db, local = self._first_db(frozenset(first_only))
-        scratch = getattr(local, "scratch", None)
-        if scratch is None:
-            scratch = local.scratch = self._hs.Scratch(db)
-        width = max(self._widths[atom] for atom in needed)
-        # The rules of the atoms present (needed holds only those): each has a first span.
-        groups = {group for atom in needed for group in first_only[atom]}
-        # Matches of unbounded width could start anywhere before the cut: scan it all.
-        cut = _FIRST_PREFIX if width < _FIRST_PREFIX else len(data)
-        while True:
-            whole = cut >= len(data)
-            found, complete = self._raw(db, scratch, data if whole else data[:cut], limit, needed)
-            if not whole:
-                # A match ending at the cut may exist only because the text ends there
-                # (\b, $); one that is real ends before the cut or is found again later.
-                found = [hit for hit in found if hit[2] < cut]
-            hits = canonical_hits(self._traits, data, found, first_only)
-            if whole or not complete:
-                return hits, complete
-            ends = [_first_union_end(hits, group) for group in groups if _any_hit(hits, group)]
-            if len(ends) == len(groups) and max(ends) + width < cut:
-                return hits, True
-            cut *= 4
-
-    def _first_db(self, atoms: frozenset[int]) -> tuple[Any, threading.local]:
-        entry = self._first_dbs.get(atoms)
-        if entry is None:
-            ids = sorted(atoms)
-            expressions = [self._compiled[atom][0] for atom in ids]
-            flags = [self._compiled[atom][1] for atom in ids]
-            db = self._database(expressions, ids, flags, self._cache_dir)
-            entry = self._first_dbs[atoms] = (db, threading.local())
-        return entry
-
-
-# Bytes of a document scanned before the first look at whether every context signal's first
-# span is complete: most lie in the title or the first rows of the item table.
-_FIRST_PREFIX = 1024
-
-
-def _max_bytes(atom: Atom) -> int:
-    """The longest match of an atom in UTF-8 bytes (sys.maxsize: unbounded)."""
-    if atom.kind is AtomKind.LITERAL:
-        return len(atom.pattern.encode("utf-8"))
-    longest = int(sre_parse.parse(atom.pattern).getwidth()[1])
-    return sys.maxsize if longest >= sre_constants.MAXREPEAT else 4 * longest
-
-
-def _any_hit(hits: Hits, atoms: frozenset[int]) -> bool:
-    return any(hits.get(atom) for atom in atoms)
+            complete = False
+        # Word boundaries and merging work on byte offsets as well (UTF-8 preserves order
+        # and ASCII); only the hits that survive them are converted to characters.
+        hits = canonical_hits(self._traits, data, found)
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            return hits, complete
+        return _bytes_to_chars(data, hits, self._literal_chars), complete
 
 
 def _checksummed(data: bytes) -> bytes:
@@ -338,19 +259,16 @@ class PythonMatcher:
             if atom.kind is AtomKind.LITERAL:
                 self._by_first.setdefault(atom.pattern[0], []).append((atom.id, atom.pattern))
             else:
-                flags = regex.IGNORECASE | regex.ASCII | regex.POSIX | regex.V0
-                self._regexes.append((atom.id, regex.compile(atom.pattern, flags)))
+                self._regexes.append((atom.id, regex.compile(atom.pattern, REGEX_FLAGS)))
         firsts = "".join(re.escape(ch) for ch in sorted(self._by_first))
         self._first = re.compile(f"[{firsts}]") if firsts else None
 
     def present(self, text: str) -> set[int]:
         return {atom for atom, _, _ in self._raw(text, sys.maxsize, self._all)[0]}
 
-    def find(
-        self, text: str, limit: int, needed: frozenset[int], first_only: FirstOnly
-    ) -> tuple[Hits, bool]:
+    def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[Hits, bool]:
         raw, complete = self._raw(text, limit, needed)
-        return canonical_hits(self._traits, text, raw, first_only), complete
+        return canonical_hits(self._traits, text, raw), complete
 
     def _raw(self, text: str, limit: int, needed: frozenset[int]) -> tuple[list[RawHit], bool]:
         found: list[RawHit] = []
@@ -392,14 +310,11 @@ def _traits(atoms: Sequence[Atom]) -> Traits:
     return tuple((a.bounded_start, a.bounded_end, a.kind is AtomKind.REGEX) for a in atoms)
 
 
-def canonical_hits(
-    traits: Traits, text: str | bytes, raw: list[RawHit], first_only: FirstOnly
-) -> Hits:
+def canonical_hits(traits: Traits, text: str | bytes, raw: list[RawHit]) -> Hits:
     """Hits per atom, sorted: ASCII literals only on word boundaries; overlapping or
     touching hits of one regex merged into one span (the matchers report different but
-    equally valid sets of overlapping regex matches; their union is the same); hits of
-    ``first_only`` atoms past their rules' first evidence span dropped. ``text`` is the
-    normalized text or its UTF-8 encoding, in the units of ``raw``."""
+    equally valid sets of overlapping regex matches; their union is the same). ``text``
+    is the normalized text or its UTF-8 encoding, in the units of ``raw``."""
     spans: dict[int, list[Span]] = {}
     size = len(text)
     word = _WORD
@@ -415,39 +330,7 @@ def canonical_hits(
             spans[atom_id] = _merge(found)
         else:
             spans[atom_id] = sorted(set(found))
-    _drop_after_first(spans, first_only)
     return spans
-
-
-def _drop_after_first(hits: Hits, first_only: FirstOnly) -> None:
-    """A signal quotes only its first evidence span, the union of its hits that overlap
-    the earliest one; generic context words hit dozens of times per document, and every
-    later hit would cost a conversion and an evaluation for nothing. A hit starting before
-    the end of the first span of any rule using the atom is kept, so each rule's first
-    span comes out the same."""
-    ends: dict[frozenset[int], int] = {}
-    for atom, spans in hits.items():
-        groups = first_only.get(atom)
-        if groups is None:
-            continue
-        cutoff = 0
-        for group in groups:
-            end = ends.get(group)
-            if end is None:
-                end = ends[group] = _first_union_end(hits, group)
-            cutoff = max(cutoff, end)
-        hits[atom] = [span for span in spans if span[0] < cutoff]
-
-
-def _first_union_end(hits: Hits, atoms: frozenset[int]) -> int:
-    """End of the first span of the union of the atoms' hits (as logic._union merges)."""
-    spans = sorted(span for atom in atoms for span in hits.get(atom, ()))
-    end = spans[0][1]
-    for start, span_end in spans[1:]:
-        if start >= end:
-            break
-        end = max(end, span_end)
-    return end
 
 
 def _hyperscan_available() -> bool:

@@ -6,11 +6,14 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import regex
 
 from tenderwatch.detect import RuleError, RuleSet, load_ruleset, scan, scan_text
+from tenderwatch.detect.compiler import Atom, AtomKind, is_word_char
 from tenderwatch.detect.engine import compiled
 from tenderwatch.detect.examples import check_examples
-from tenderwatch.detect.matchers import MATCHERS, matcher_name
+from tenderwatch.detect.matchers import MATCHERS, REGEX_FLAGS, matcher_name
+from tenderwatch.detect.signals import first_quotes
 from tenderwatch.model import Extraction, Page, Risk
 from tenderwatch.normalize import normalize
 from tenderwatch.settings import Settings
@@ -160,29 +163,64 @@ def test_matchers_agree_on_generated_text(ruleset: RuleSet) -> None:
         assert all(r == results[0] for r in results[1:]), text
 
 
-@pytest.mark.skipif(len(MATCHERS) < 2, reason="only one matcher available here")
-def test_matchers_agree_on_long_camera_tenders() -> None:
-    # Documents whose only candidates are context signals are scanned in growing prefixes
-    # by hyperscan: signal words first seen before, across and after each cut.
+def _every_hit_union(atoms: list[Atom], text: str) -> tuple[int, int] | None:
+    """The first span from every hit of every atom, one atom at a time (the reference)."""
+    spans = []
+    for atom in atoms:
+        pattern = atom.pattern if atom.kind is AtomKind.REGEX else regex.escape(atom.pattern)
+        for hit in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True):
+            start, end = hit.span()
+            bounded = atom.kind is AtomKind.LITERAL
+            before, after = text[start - 1 : start] or " ", text[end : end + 1] or " "
+            if bounded and is_word_char(atom.pattern[0]) and is_word_char(before):
+                continue
+            if bounded and is_word_char(atom.pattern[-1]) and is_word_char(after):
+                continue
+            spans.append((start, end))
+    if not spans:
+        return None
+    spans.sort()
+    start, end = spans[0]
+    for later_start, later_end in spans[1:]:
+        if later_start >= end:
+            break
+        end = max(end, later_end)
+    return start, end
+
+
+def test_signals_quote_the_first_span_of_every_hit() -> None:
+    # One search per signal rule (signals.py) against the union of every atom's hits,
+    # found atom by atom, on long generated camera tenders; both matchers agree too.
     bundled = load_ruleset()
+    program, _ = compiled(bundled)
+    quotes = first_quotes(program.rules, program.atoms)
     filler = ["办公桌椅采购，", "质保期三年。", "\n", "\t", "供应商须具备资质；", "a b "]
-    signals = ["视频监控", "摄像机", "摄像 机", "人脸识别", "GPU", "nvidia t4", "新疆", "自治区"]
+    signals = [
+        "视频监控",
+        "摄像机",
+        "监控点位",
+        "人脸识别",
+        "GPU",
+        "nvidia t4",
+        "新疆",
+        "自治区",
+        "ai",
+    ]
     rng = random.Random(11)
     for _ in range(60):
         parts = [rng.choice(filler) for _ in range(rng.randint(50, 500))]
-        for _ in range(rng.randint(1, 4)):
-            parts.insert(rng.randint(0, len(parts)), rng.choice(signals))
-        text = "".join(parts)
+        for n in range(rng.randint(1, 6)):  # "ai" only beside a real signal
+            parts.insert(rng.randint(0, len(parts)), rng.choice(signals[: -1 if n == 0 else None]))
+        text = normalize("".join(parts)).text
+        for rule_id, quote in quotes.items():
+            rule = next(r for r in program.rules if r.rule.id == rule_id)
+            atoms = [program.atoms[atom] for atom in sorted(rule.atoms)]
+            assert quote.span(text) == _every_hit_union(atoms, text), (rule_id, text)
         results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
         assert results[0].risk is Risk.LOW, text
         assert all(r == results[0] for r in results[1:]), text
-    # Overlapping matches straddling the first cut (1 KiB): 视频监控 ends before it while
-    # 监控点位 ends after, and the quote must still be the whole 视频监控点位.
-    for offset in range(980, 1030):
-        text = "人脸识别，" + "." * offset + "视频监控点位"
-        results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
-        assert "视频监控点位" in {f.text for f in results[0].flags}
-        assert all(r == results[0] for r in results[1:]), offset
+    flags = scan_text("人脸识别，" + "." * 999 + "视频监控点位", bundled).flags
+    assert "视频监控点位" in {f.text for f in flags}  # 监控点位 overlaps 视频监控
 
 
 def test_matcher_is_chosen_by_setting(ruleset: RuleSet) -> None:

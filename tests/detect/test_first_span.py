@@ -1,6 +1,6 @@
-"""A signal quotes only its first evidence span, so the matcher drops the hits of atoms
-used only by signals once that span is complete (Program.first_only). The quote must be
-the same as from every hit: the union of the hits overlapping the earliest one."""
+"""A context signal that is a plain any-of quotes only its first evidence span, found by
+one search from the start of the text (signals.py): the leftmost match extended by every
+match overlapping it, whichever atoms they come from."""
 
 from __future__ import annotations
 
@@ -64,15 +64,14 @@ def _ruleset(tmp_path: Path) -> RuleSet:
 def test_signal_quotes_the_union_of_its_first_hits(tmp_path: Path, matcher: str) -> None:
     ruleset = _ruleset(tmp_path)
     program, _ = compiled(ruleset, matcher)
-    patterns = {program.atoms[atom].pattern for atom in program.first_only}
-    assert {"视频监控系统", "系统平台", "平台建设"} <= patterns  # pruning applies here
-    assert "视频专网" not in patterns  # not a signal: every hit is evidence
+    quoted = {rule.rule.id for rule in program.rules if rule.quoted_once}
+    # video_network is no signal: every hit of it is evidence, quoted in full
+    assert quoted == {"context.capability.video", "context.capability.platform"}
     # 视频监控系统, 系统平台, 平台建设 and 设项目 chain into one span (the last does not touch the
-    # first); the later hits are dropped.
+    # first); the later matches are never looked for.
     text = "甲视频监控系统平台建设项目乙，监控，系统平台，视频专网，平台建设，视频专网"
     flags = scan_text(text, ruleset, matcher=matcher).flags
-    quoted = [(f.rule, f.text, f.start) for f in flags]
-    assert quoted == [
+    assert [(f.rule, f.text, f.start) for f in flags] == [
         ("context.capability.video", "视频监控系统平台建设项目", 1),
         ("context.capability.platform", "系统平台建设", 5),
         ("context.capability.video_network", "视频专网", 23),
