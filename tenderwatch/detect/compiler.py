@@ -164,9 +164,10 @@ def _holds(condition: Condition, present: set[int] | frozenset[int]) -> bool:
     if isinstance(condition, frozenset):
         return not present.isdisjoint(condition)
     needs_all, parts = condition
-    if needs_all:
-        return all(_holds(part, present) for part in parts)
-    return any(_holds(part, present) for part in parts)
+    for part in parts:  # a loop, not all()/any() over a generator: this runs per document
+        if _holds(part, present) is not needs_all:
+            return not needs_all
+    return needs_all
 
 
 class _Compiler:

@@ -76,9 +76,9 @@ def _flags(
     # tender would otherwise carry a flag for every mention of 视频监控.
     for start, end in spans[:1] if rule.signal else spans:
         first, last = normalized.to_original(start, end)
-        # Built from validated rules and computed offsets: skip re-validating every flag,
-        # which would cost more than finding it.
-        yield Flag.model_construct(
+        # Validated: pydantic's compiled validator is about twice as fast here as
+        # model_construct, which runs in Python.
+        yield Flag(
             rule=rule.id,
             category=compiled_rule.category,
             severity=rule.severity,
@@ -112,7 +112,7 @@ def _scan(
     for candidate in program.candidates(present):
         if not candidate.quoted_once:
             evaluated.append(candidate)
-        elif (span := _quotes(ruleset, program)[candidate.rule.id].span(text)) is not None:
+        elif (span := _quotes(ruleset, program)[candidate.rule.id].span(text, present)) is not None:
             flags.extend(_flags(candidate, [span], original, normalized, page_of, ruleset))
     if evaluated:
         needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in evaluated)) & present
@@ -120,10 +120,8 @@ def _scan(
         segments = Segments(original, normalized.to_original)
         for compiled_rule, spans in evaluate(evaluated, hits, segments):
             flags.extend(_flags(compiled_rule, spans, original, normalized, page_of, ruleset))
-    if not flags and complete:  # most documents
-        return ScanResult.model_construct(
-            risk=Risk.NONE, flags=[], reasons=[], ruleset_version=ruleset.version
-        )
+    if not flags and complete:  # most documents: nothing to assess
+        return ScanResult(risk=Risk.NONE, flags=[], reasons=[], ruleset_version=ruleset.version)
     flags.sort(key=lambda f: (f.start, f.end, f.rule))
     risk, reasons = assess(flags)
     if not complete:

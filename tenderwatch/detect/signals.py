@@ -2,14 +2,15 @@
 
 A context signal is context, not evidence: a document quotes it once, by its first
 evidence span (the union of its hits that overlap the earliest one). For a signal that is
-a plain any-of without exclusions that span is found by one search from the start of the
-text with a single regex of all its atoms, which stops within the first lines of nearly
-every document; the multi-pattern pass would instead report every later mention (a camera
-tender names 摄像机 in every row of its item table) only for them to be dropped.
+a plain any-of without exclusions that span is found here, directly in the text: each atom
+present in the document (the first pass says which) is searched for up to its first match,
+and the longest match of each at every position inside the span extends it. A camera
+tender names 摄像机 in every row of its item table; the second pass would report every one
+of those hits only for all but the first to be dropped.
 
-The regex is POSIX (leftmost-longest) and overlapping, as the pure-Python matcher runs
-regex atoms, so its union of matches equals the union of every atom hit that either
-matcher reports (the matcher-parity tests check flags on both).
+Longest matches come from a POSIX (leftmost-longest) regex, as the pure-Python matcher
+runs regex atoms, so the span equals the one from every hit either matcher reports (tests
+compare it with every hit, found atom by atom, and flags across both matchers).
 """
 
 from __future__ import annotations
@@ -23,38 +24,76 @@ from .matchers import REGEX_FLAGS
 
 Span = tuple[int, int]
 
-# ASCII literals match on word boundaries, as the matchers check them (text is lowercased).
-_WORD_BEFORE = "(?<![A-Za-z0-9])"
-_WORD_AFTER = "(?![A-Za-z0-9])"
+
+class _Literal:
+    # ASCII literals match on word boundaries, as in the matchers.
+    def __init__(self, atom: Atom) -> None:
+        self.text = atom.pattern
+        self.bounded_start = is_word_char(atom.pattern[0])
+        self.bounded_end = is_word_char(atom.pattern[-1])
+
+    def _bounded(self, text: str, start: int) -> bool:
+        end = start + len(self.text)
+        if self.bounded_start and start > 0 and is_word_char(text[start - 1]):
+            return False
+        return not (self.bounded_end and end < len(text) and is_word_char(text[end]))
+
+    def first(self, text: str) -> int | None:
+        start = text.find(self.text)
+        while start >= 0 and not self._bounded(text, start):
+            start = text.find(self.text, start + 1)
+        return None if start < 0 else start
+
+    def end_at(self, text: str, start: int) -> int | None:
+        if text.startswith(self.text, start) and self._bounded(text, start):
+            return start + len(self.text)
+        return None
 
 
-def _expression(atom: Atom) -> str:
-    if atom.kind is AtomKind.REGEX:
-        return f"(?:{atom.pattern})"
-    body = regex.escape(atom.pattern)
-    before = _WORD_BEFORE if is_word_char(atom.pattern[0]) else ""
-    after = _WORD_AFTER if is_word_char(atom.pattern[-1]) else ""
-    return f"{before}{body}{after}"
+class _Regex:
+    def __init__(self, atom: Atom) -> None:
+        # Leftmost start: any match semantics will do, and the default one is the fastest;
+        # the longest match at a position needs POSIX.
+        self._search = regex.compile(atom.pattern, REGEX_FLAGS & ~regex.POSIX)
+        self._longest = regex.compile(atom.pattern, REGEX_FLAGS)
+
+    def first(self, text: str) -> int | None:
+        found = self._search.search(text)
+        return None if found is None else found.start()
+
+    def end_at(self, text: str, start: int) -> int | None:
+        found = self._longest.match(text, start)
+        return None if found is None else found.end()
 
 
 class FirstQuote:
-    """Finds the first evidence span of one signal rule that is quoted once."""
+    """Finds the first evidence span of one signal rule that is quoted once: the union of
+    the matches of its atoms that overlap the leftmost one. Only the atoms present in the
+    document (the first pass) are looked for: each search stops at its first match."""
 
     def __init__(self, rule: CompiledRule, atoms: Sequence[Atom]) -> None:
         self.rule = rule
-        alternatives = "|".join(_expression(atoms[atom]) for atom in sorted(rule.atoms))
-        self._pattern = regex.compile(alternatives, REGEX_FLAGS)
+        self._atoms: dict[int, _Literal | _Regex] = {
+            atom: _Literal(atoms[atom])
+            if atoms[atom].kind is AtomKind.LITERAL
+            else _Regex(atoms[atom])
+            for atom in sorted(rule.atoms)
+        }
 
-    def span(self, text: str) -> Span | None:
-        """The union of the matches that overlap the leftmost one (None: no match)."""
-        first = self._pattern.search(text)
-        if first is None:
+    def span(self, text: str, present: set[int] | frozenset[int]) -> Span | None:
+        """None: no match (an ASCII literal present only inside a longer word)."""
+        finders = [finder for atom, finder in self._atoms.items() if atom in present]
+        starts = [start for finder in finders if (start := finder.first(text)) is not None]
+        if not starts:
             return None
-        start, end = first.span()
-        for later in self._pattern.finditer(text, start + 1, overlapped=True):
-            if later.start() >= end:
-                break
-            end = max(end, later.end())
+        start = position = min(starts)
+        end = start + 1
+        while position < end:
+            for finder in finders:
+                found = finder.end_at(text, position)
+                if found is not None and found > end:
+                    end = found
+            position += 1
         return start, end
 
 

@@ -192,7 +192,7 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
     # One search per signal rule (signals.py) against the union of every atom's hits,
     # found atom by atom, on long generated camera tenders; both matchers agree too.
     bundled = load_ruleset()
-    program, _ = compiled(bundled)
+    program, found_by = compiled(bundled)
     quotes = first_quotes(program.rules, program.atoms)
     filler = ["办公桌椅采购，", "质保期三年。", "\n", "\t", "供应商须具备资质；", "a b "]
     signals = [
@@ -212,10 +212,11 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
         for n in range(rng.randint(1, 6)):  # "ai" only beside a real signal
             parts.insert(rng.randint(0, len(parts)), rng.choice(signals[: -1 if n == 0 else None]))
         text = normalize("".join(parts)).text
+        present = found_by.present(text)
         for rule_id, quote in quotes.items():
             rule = next(r for r in program.rules if r.rule.id == rule_id)
             atoms = [program.atoms[atom] for atom in sorted(rule.atoms)]
-            assert quote.span(text) == _every_hit_union(atoms, text), (rule_id, text)
+            assert quote.span(text, present) == _every_hit_union(atoms, text), (rule_id, text)
         results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
         assert results[0].risk is Risk.LOW, text
         assert all(r == results[0] for r in results[1:]), text
