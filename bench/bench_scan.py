@@ -4,6 +4,7 @@ the same run: ripgrep (`rg -F -f terms.txt`) over the same corpus and a naive Py
 
     .venv/bin/python bench/bench_scan.py --size-mb 1024      # the full benchmark (>= 1 GB)
     .venv/bin/python bench/bench_scan.py --size-mb 20        # a quick run
+    .venv/bin/python bench/bench_scan.py --size-mb 1024 --kind tenders   # long documents
 
 The corpus is written under bench/out/ (git-ignored) and reused when it already exists.
 Every number is megabytes per CPU-second of one process, i.e. per core.
@@ -96,7 +97,13 @@ POSITIVES = [
 ]
 
 
-def _document(rng: random.Random) -> str:
+# Document sizes: an announcement on a portal page (a few KB of text), or a full tender
+# document (tens to hundreds of KB: long item lists and requirement chapters).
+SIZES = {"notices": ((5, 40), (10, 60)), "tenders": ((50, 300), (300, 1500))}
+
+
+def _document(rng: random.Random, kind_of: str = "notices") -> str:
+    (rows_min, rows_max), (clauses_min, clauses_max) = SIZES[kind_of]
     kind = rng.random()
     items, clauses = ORDINARY, GENERAL
     if kind < 0.15:
@@ -109,17 +116,17 @@ def _document(rng: random.Random) -> str:
         f"预算金额：{rng.randint(5, 900)}.{rng.randint(0, 99):02d}万元",
         "一、采购需求",
     ]
-    for n in range(rng.randint(5, 40)):
+    for n in range(rng.randint(rows_min, rows_max)):
         lines.append(f"{n + 1}\t{rng.choice(items)}\t{rng.randint(1, 200)}台\t详见技术参数")
     lines.append("二、供应商资格要求")
-    lines.extend(rng.choice(clauses) for _ in range(rng.randint(10, 60)))
+    lines.extend(rng.choice(clauses) for _ in range(rng.randint(clauses_min, clauses_max)))
     if rng.random() < 0.02:
         lines.insert(rng.randint(4, len(lines)), rng.choice(POSITIVES))
     return "\n".join(lines)
 
 
-def corpus(size_mb: int, seed: int = 1) -> Path:
-    path = OUT / f"notices-v2-{size_mb}mb-seed{seed}.txt"
+def corpus(size_mb: int, seed: int = 1, kind: str = "notices") -> Path:
+    path = OUT / f"{kind}-v2-{size_mb}mb-seed{seed}.txt"
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
@@ -129,7 +136,7 @@ def corpus(size_mb: int, seed: int = 1) -> Path:
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as out:
         while written < target:
-            chunk = SEPARATOR.join(_document(rng) for _ in range(200)) + SEPARATOR
+            chunk = SEPARATOR.join(_document(rng, kind) for _ in range(200)) + SEPARATOR
             out.write(chunk)
             written += len(chunk.encode("utf-8"))
     partial.rename(path)
@@ -166,10 +173,17 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024, help="corpus size (default 1024)")
     parser.add_argument("--naive-mb", type=float, default=5, help="sample for the re.search loop")
     parser.add_argument("--matcher", default=None, help="hyperscan or python (default: auto)")
+    parser.add_argument(
+        "--kind",
+        choices=sorted(SIZES),
+        default="notices",
+        help="notices: portal announcements, ~4 KB each (default); tenders: full tender "
+        "documents, ~30-150 KB each",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    path = corpus(args.size_mb)
+    path = corpus(args.size_mb, kind=args.kind)
     megabytes = path.stat().st_size / 1024 / 1024
     print(
         f"corpus {path} ({megabytes:.0f} MB, generated/reused in "

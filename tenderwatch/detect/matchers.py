@@ -214,6 +214,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         pass
 
 
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+
+
 def _bytes_to_chars(data: bytes, hits: Hits, literal_chars: dict[int, int]) -> Hits:
     """Map UTF-8 byte offsets to character offsets, decoding only between hit positions.
     A literal's end is its start plus its length in characters, so only starts are looked
@@ -229,7 +232,9 @@ def _bytes_to_chars(data: bytes, hits: Hits, literal_chars: dict[int, int]) -> H
     chars: dict[int, int] = {}
     count = previous = 0
     for position in sorted(wanted):
-        count += len(data[previous:position].decode("utf-8"))
+        # Characters = bytes that do not continue a character; deleting the continuation
+        # bytes is about twice as fast as decoding.
+        count += len(data[previous:position].translate(None, _CONTINUATION_BYTES))
         chars[position] = count
         previous = position
     converted: Hits = {}
