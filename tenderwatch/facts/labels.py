@@ -181,14 +181,33 @@ def alternatives(words: list[str]) -> str:
     shared beginnings: re tries a flat alternation of hundreds of labels one by one at every
     position, a tree only along the characters that match (several times faster on notices,
     where most characters begin no label). Longer words are tried first, as in a flat
-    alternation sorted by length."""
+    alternation sorted by length. A lookahead for the characters words begin with comes
+    first: at most positions that one class test is all re does (2x faster again)."""
     tree: _Tree = {}
     for word in words:
         node = tree
         for token in _tokens(word):
             node = node.setdefault(token, {})
         node[_END] = {}
-    return _branches(tree) if tree else "(?!)"
+    return starting_with(words) + _branches(tree) if tree else "(?!)"
+
+
+def starting_with(words: list[str]) -> str:
+    """A lookahead for the characters that begin ``words`` (as :func:`literal`). Each first
+    token is one character or a class of them ([采採埰]); under IGNORECASE the lookahead's
+    class folds case exactly as the tokens do."""
+    starts = sorted({c for word in words for c in _characters(_tokens(word)[0])})
+    return f"(?=[{''.join(map(_in_class, starts))}])"
+
+
+def _characters(token: str) -> str:
+    if token.startswith("[") and token.endswith("]") and len(token) > 2:
+        return token[1:-1]  # a class of plain CJK characters (_traditional_forms)
+    return token[1:] if token.startswith("\\") else token  # re.escape of one character
+
+
+def _in_class(char: str) -> str:
+    return "\\" + char if char in "\\]^-[" else char
 
 
 _Tree = dict[str, "_Tree"]

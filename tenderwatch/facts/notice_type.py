@@ -9,7 +9,7 @@ from importlib import resources
 
 import yaml
 
-from .labels import alternatives
+from .labels import alternatives, starting_with
 from .model import NoticeType
 
 _HEAD_CHARS = 400  # where to look when the title names no type: the first lines
@@ -23,14 +23,16 @@ def _pattern() -> re.Pattern[str]:
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ValueError("notice_types.yaml: top level must be a mapping")
-    groups = []
+    groups, every = [], []
     for name, phrases in data.items():
         NoticeType(name)  # unknown type names fail loudly at load
         if not isinstance(phrases, list) or not phrases:
             raise ValueError(f"notice_types.yaml: {name} needs a list of phrases")
         words = sorted(map(str, phrases), key=len, reverse=True)
         groups.append(f"(?P<{name}>{alternatives(words)})")
-    return re.compile("|".join(groups), re.IGNORECASE)
+        every.extend(words)
+    # one class test rules out most positions before the six groups are tried in turn
+    return re.compile(starting_with(every) + "(?:" + "|".join(groups) + ")", re.IGNORECASE)
 
 
 def classify(text: str, offset: int = 0) -> tuple[NoticeType, int, int] | None:
