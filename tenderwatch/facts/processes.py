@@ -1,10 +1,18 @@
 """Linking the notices of one procurement (intention → tender → correction → award →
 contract) into a process with a stable, content-derived id.
 
-Notices join when they share a project code, or (for notices without one) the same buyer
-and project name. The id hashes the smallest key of the group, so it does not depend on
-the order notices arrive in; a group keyed by code keeps that key when code-less notices
-join it by buyer and name.
+The rule (:func:`process_key`), a function of the set of notices, not of their order:
+
+- a notice with a project code is in the process of that code. Two codes are two
+  procurements even when buyer and title agree (a buyer's yearly "办公设备采购");
+- a notice without a code joins by buyer and project name (or title): into the process
+  of the one code whose notices carry that buyer and name; when no code does, or several
+  do (which year's tender would it be?), it goes with the other code-less notices of that
+  buyer and name;
+- a notice with neither stays alone.
+
+The id hashes that key. ``tenderwatch.facts.linking`` applies the same rule inside the
+store, incrementally; tests check both agree.
 """
 
 from __future__ import annotations
@@ -12,8 +20,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -67,46 +76,56 @@ def normalise_name(name: str) -> str:
     return _NAME_NOISE_RE.sub("", text)
 
 
-def link_keys(facts: NoticeFacts) -> list[str]:
-    """The keys a notice joins others by: its project code, and its buyer with its name."""
-    keys = []
-    if facts.project_code:
-        keys.append("code:" + normalise_code(facts.project_code.value))
+class LinkKeys(NamedTuple):
+    """What a notice links by: ``code:…`` and ``name:buyer|name`` (either may be missing)."""
+
+    code: str | None
+    name: str | None
+
+
+def link_keys(facts: NoticeFacts) -> LinkKeys:
+    code = "code:" + normalise_code(facts.project_code.value) if facts.project_code else None
     name = facts.project_name.value if facts.project_name else facts.title
+    by_name = None
     if facts.buyer and name and normalise_name(name):
-        keys.append("name:" + normalise_name(facts.buyer.value) + "|" + normalise_name(name))
-    return keys
+        by_name = "name:" + normalise_name(facts.buyer.value) + "|" + normalise_name(name)
+    return LinkKeys(code, by_name)
+
+
+def process_key(doc_id: str, keys: LinkKeys, codes_of_name: Collection[str]) -> str:
+    """The key of the process a notice is in; ``codes_of_name`` are the code keys of the
+    notices with a code that carry ``keys.name``."""
+    if keys.code is not None:
+        return keys.code
+    if keys.name is None:
+        return "doc:" + doc_id
+    if len(codes_of_name) == 1:
+        return next(iter(codes_of_name))
+    return keys.name
+
+
+def process_id(key: str) -> str:
+    return "twp-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def link_processes(notices: Iterable[tuple[str, NoticeFacts]]) -> list[Process]:
-    """Group ``(doc_id, facts)`` pairs into processes; notices with no key stay alone."""
-    items = list(notices)
-    parent = list(range(len(items)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for index, (_, facts) in enumerate(items):
-        for key in link_keys(facts):
-            if key in owner:
-                parent[root(index)] = root(owner[key])
-            else:
-                owner[key] = index
-    groups: dict[int, list[int]] = {}
-    for index in range(len(items)):
-        groups.setdefault(root(index), []).append(index)
-    processes = [_process([items[i] for i in members]) for members in groups.values()]
-    return sorted(processes, key=lambda p: p.id)
+    """Group ``(doc_id, facts)`` pairs into processes (see the module's rule)."""
+    items = [(doc_id, facts, link_keys(facts)) for doc_id, facts in notices]
+    codes: dict[str, set[str]] = {}
+    for _, _, keys in items:
+        if keys.code is not None and keys.name is not None:
+            codes.setdefault(keys.name, set()).add(keys.code)
+    groups: dict[str, list[tuple[str, NoticeFacts]]] = {}
+    for doc_id, facts, keys in items:
+        key = process_key(doc_id, keys, codes.get(keys.name or "", ()))
+        groups.setdefault(key, []).append((doc_id, facts))
+    return sorted((_process(key, members) for key, members in groups.items()), key=lambda p: p.id)
 
 
-def _process(members: list[tuple[str, NoticeFacts]]) -> Process:
-    keys = sorted({k for _, f in members for k in link_keys(f)})
-    # code keys sort before name keys, so a coded group is keyed by its code
-    key = keys[0] if keys else "doc:" + min(doc_id for doc_id, _ in members)
+def _process(key: str, members: list[tuple[str, NoticeFacts]]) -> Process:
+    # In id order: a process takes its code, buyer and title from the first member that
+    # has one, whatever order the notices came in.
+    members = sorted(members, key=lambda member: member[0])
     notices = [
         ProcessNotice(
             doc_id=doc_id,
@@ -125,7 +144,7 @@ def _process(members: list[tuple[str, NoticeFacts]]) -> Process:
         return None
 
     return Process(
-        id="twp-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16],
+        id=process_id(key),
         key=key,
         project_code=first("project_code"),
         buyer=first("buyer"),

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from ..facts import linking as facts_linking
 from ..facts import storage as facts_storage
 from ..facts.model import NoticeFacts
 from ..model import Extraction, Flag, Page, ScanResult
@@ -134,7 +135,7 @@ class SQLStore(ABC):
             if new.scan is not None:
                 self._write_scan(db, r.id, new.scan)
             if new.facts is not None:
-                facts_storage.write_facts(db, r.id, new.facts)
+                facts_storage.insert_facts(db, r.id, new.facts)
             self._write_mentions(db, r.id, new.vendor_mentions)
         self._write_capture(db, new.capture)
 
@@ -224,11 +225,11 @@ class SQLStore(ABC):
 
     def link_new_notices(self) -> int:
         with self._transaction() as db:
-            return facts_storage.link_notices(db, facts_storage.unlinked_facts(db))
+            return facts_linking.link_new(db)
 
     def relink_processes(self) -> int:
         with self._transaction() as db:
-            return facts_storage.relink(db)
+            return facts_linking.relink(db)[0]
 
     @staticmethod
     def _write_mentions(

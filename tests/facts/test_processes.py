@@ -40,3 +40,25 @@ def test_name_normalisation_drops_notice_type_phrases():
     assert normalise_name("关于某县公安局视频监控项目的更正公告") == normalise_name(
         "某县公安局视频监控项目"
     )
+
+
+YEARLY = {
+    # One buyer's yearly tender of the same title: two procurements, told apart by code.
+    "2023": "办公设备采购项目招标公告\n项目编号：BG-2023-01\n采购人：某市示例局\n",
+    "2024": "办公设备采购项目招标公告\n项目编号：BG-2024-01\n采购人：某市示例局\n",
+    "award-2024": "办公设备采购项目中标公告\n项目编号：BG-2024-01\n采购人：某市示例局\n",
+    "intention": "办公设备采购项目采购意向\n采购人：某市示例局\n项目名称：办公设备采购项目\n",
+}
+
+
+def groups_of(pairs):
+    return sorted(sorted(n.doc_id for n in p.notices) for p in link_processes(pairs))
+
+
+def test_different_codes_are_different_processes_whatever_buyer_and_title(extraction_of):
+    pairs = [(doc_id, extract_facts(extraction_of(text))) for doc_id, text in YEARLY.items()]
+    # The code-less intention could belong to either year: it joins neither.
+    assert groups_of(pairs) == [["2023"], ["2024", "award-2024"], ["intention"]]
+    # With one year's tender only, the intention joins it by buyer and name.
+    one_year = [(d, f) for d, f in pairs if d != "2023"]
+    assert groups_of(one_year) == [["2024", "award-2024", "intention"]]

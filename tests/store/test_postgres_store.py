@@ -9,6 +9,7 @@ import importlib.util
 import inspect
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -45,14 +46,20 @@ DSN = os.environ.get("TENDERWATCH_TEST_PG_DSN")
 SQLITE_ONLY = {"test_pragmas", "test_capture_needs_its_document"}
 
 
-def _shared_tests(filename: str) -> dict[str, object]:
-    """Test functions taking a ``store`` (and the module's own fixtures) from a sibling
-    module; bound here they use this module's ``store`` fixture."""
+def _module(filename: str):
+    """A sibling test module (tests are not a package: --import-mode=importlib)."""
     path = Path(__file__).with_name(filename)
     spec = importlib.util.spec_from_file_location(f"_pg_shared_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def _shared_tests(filename: str) -> dict[str, object]:
+    """Test functions taking a ``store`` (and the module's own fixtures) from a sibling
+    module; bound here they use this module's ``store`` fixture."""
+    module = _module(filename)
     shared: dict[str, object] = {}
     for name, item in vars(module).items():
         if name.startswith("test_") and name not in SQLITE_ONLY:
@@ -301,3 +308,18 @@ def test_the_cli_uses_postgres_from_the_environment(pg_url, tmp_path, notices):
     hits = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
     assert len(hits) == 1 and "第2号" in hits[0]["title"]
     assert not (tmp_path / "data" / "tenderwatch.db").exists()
+
+
+def test_incremental_process_linking_on_postgres(pg_url, make_document):
+    linking = _module("test_process_linking.py")
+    notices = linking.notices_of_the_corpus()
+    random.Random(7).shuffle(notices)
+    store = PostgresStore(pg_url)
+    try:
+        linking.commit_in_batches(store, make_document, notices, random.Random(7))
+        incremental = linking.tables(store)
+        assert incremental == linking.expected_tables(make_document, notices)
+        store.relink_processes()
+        assert linking.tables(store) == incremental
+    finally:
+        store.close()
