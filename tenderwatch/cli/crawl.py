@@ -27,7 +27,6 @@ from ..crawl.alerts import InvalidAlerts
 from ..crawl.polite import PoliteFetcher
 from ..fetch import FetchError, WarcWriter, make_client
 from ..settings import Settings
-from ..store.base import StoreError, open_store
 from .app import (
     DataDirOption,
     Exit,
@@ -38,6 +37,7 @@ from .app import (
     emit_json,
     err_console,
     fail,
+    open_store_or_fail,
     settings_for,
 )
 
@@ -171,26 +171,21 @@ def _watch_round(
 ) -> WatchRound:
     try:
         searches = load_searches(settings.alerts_file) if settings.alerts_file else []
-        store = open_store(settings)
-    except (InvalidAlerts, StoreError) as exc:
+    except InvalidAlerts as exc:
         raise fail(str(exc)) from exc
-    try:
-        with WarcWriter(
-            settings.data_dir / "warc", max_file_bytes=settings.warc_max_file_bytes
-        ) as warc:
-            result = watch_once(
-                sources,
-                settings=settings,
-                store=store,
-                warc=warc,
-                searches=searches,
-                today=today,
-                progress=lambda line: console.print(f"[dim]{escape(line)}[/]"),
-            )
-    except StoreError as exc:
-        raise fail(str(exc)) from exc
-    finally:
-        store.close()
+    with (
+        open_store_or_fail(settings) as store,
+        WarcWriter(settings.data_dir / "warc", max_file_bytes=settings.warc_max_file_bytes) as warc,
+    ):
+        result = watch_once(
+            sources,
+            settings=settings,
+            store=store,
+            warc=warc,
+            searches=searches,
+            today=today,
+            progress=lambda line: console.print(f"[dim]{escape(line)}[/]"),
+        )
     if feed is not None:
         feed.write_text(
             atom_feed(
