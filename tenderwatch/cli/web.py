@@ -135,17 +135,13 @@ def export_pack_command(
     try:
         flt = QueueFilter.model_validate(
             {
-                k: v
-                for k, v in {
-                    "category": category,
-                    "severity": severity,
-                    "status": status,
-                    "region": region,
-                    "buyer": buyer,
-                    "vendor": vendor,
-                    "product": product,
-                }.items()
-                if v is not None
+                "category": category,
+                "severity": severity,
+                "status": status,
+                "region": region,
+                "buyer": buyer,
+                "vendor": vendor,
+                "product": product,
             }
         )
     except ValueError as exc:
