@@ -218,7 +218,7 @@ _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
 
 def _bytes_to_chars(data: bytes, hits: Hits, literal_chars: dict[int, int]) -> Hits:
-    """Map UTF-8 byte offsets to character offsets, decoding only between hit positions.
+    """Map UTF-8 byte offsets to character offsets, counting only between hit positions.
     A literal's end is its start plus its length in characters, so only starts are looked
     up for literals."""
     wanted: set[int] = set()

@@ -26,11 +26,11 @@ Span = tuple[int, int]
 
 
 class _Literal:
-    # ASCII literals match on word boundaries, as in the matchers.
     def __init__(self, atom: Atom) -> None:
         self.text = atom.pattern
-        self.bounded_start = is_word_char(atom.pattern[0])
-        self.bounded_end = is_word_char(atom.pattern[-1])
+        # ASCII literals match on word boundaries, as in the matchers.
+        self.bounded_start = atom.bounded_start
+        self.bounded_end = atom.bounded_end
 
     def _bounded(self, text: str, start: int) -> bool:
         end = start + len(self.text)
@@ -72,7 +72,6 @@ class FirstQuote:
     document (the first pass) are looked for: each search stops at its first match."""
 
     def __init__(self, rule: CompiledRule, atoms: Sequence[Atom]) -> None:
-        self.rule = rule
         self._atoms: dict[int, _Literal | _Regex] = {
             atom: _Literal(atoms[atom])
             if atoms[atom].kind is AtomKind.LITERAL
