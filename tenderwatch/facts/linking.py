@@ -23,7 +23,7 @@ from typing import NamedTuple
 from pydantic import ValidationError
 
 from .model import DateRole, NoticeFacts
-from .processes import STAGES, LinkKeys, Process, link_keys, process_id, process_key
+from .processes import STAGES, LinkKeys, link_keys, process_id, process_key
 
 # Notices per chunk, and bound parameters per statement: far below SQLite's and
 # PostgreSQL's limits.
@@ -103,16 +103,6 @@ def relink(db: sqlite3.Connection) -> tuple[int, int]:
     linked = _link_unlinked(db)
     (processes,) = db.execute("SELECT count(*) FROM processes").fetchone()
     return int(processes), linked
-
-
-def mark_linked(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
-    """Record the members of ``processes`` (just written whole) as linked; every other
-    notice is linked again by the next :func:`link_new`."""
-    db.execute("UPDATE notice_links SET process_key = NULL")
-    db.executemany(
-        "UPDATE notice_links SET process_key = ? WHERE doc_id = ?",
-        [(process.key, notice.doc_id) for process in processes for notice in process.notices],
-    )
 
 
 def _backfill(db: sqlite3.Connection) -> int:

@@ -10,14 +10,13 @@ the same bytes stores the same rows.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
-from .linking import mark_linked, notice_type_of, published_of, write_link
+from .linking import notice_type_of, published_of, write_link
 from .model import NoticeFacts, Source
-from .processes import Process
 
 Row = tuple[Any, ...]
 
@@ -158,34 +157,6 @@ def stored_facts(db: sqlite3.Connection) -> Iterator[tuple[str, NoticeFacts]]:
         facts = _parse(data)
         if facts is not None:
             yield doc_id, facts
-
-
-def write_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
-    """Replace all processes with ``processes`` (e.g. from
-    :func:`~tenderwatch.facts.processes.link_processes`); notices in none of them are
-    linked by the next :func:`~tenderwatch.facts.linking.link_new`."""
-    written = list(processes)
-    db.execute("DELETE FROM process_notices")
-    db.execute("DELETE FROM processes")
-    _insert_processes(db, written)
-    mark_linked(db, written)
-
-
-def _insert_processes(db: sqlite3.Connection, processes: Iterable[Process]) -> None:
-    for process in processes:
-        db.execute(
-            _insert("processes", "id, link_key, project_code, buyer, title, stage"),
-            (process.id, process.key, process.project_code, process.buyer, process.title,
-             process.stage.value if process.stage else None),
-        )  # fmt: skip
-        db.executemany(
-            _insert("process_notices", "process_id, doc_id, notice_type, published"),
-            [
-                (process.id, n.doc_id, n.notice_type.value if n.notice_type else None,
-                 n.published.isoformat() if n.published else None)
-                for n in process.notices
-            ],
-        )  # fmt: skip
 
 
 def _text(value: object) -> str | None:

@@ -1,8 +1,8 @@
 import sqlite3
 
 from tenderwatch.facts import extract_facts
-from tenderwatch.facts.processes import link_processes
-from tenderwatch.facts.storage import read_facts, stored_facts, write_facts, write_processes
+from tenderwatch.facts.linking import relink
+from tenderwatch.facts.storage import read_facts, write_facts
 
 
 def test_facts_tables_and_the_t4_plus_ethnic_flag_query(stored):
@@ -14,7 +14,7 @@ def test_facts_tables_and_the_t4_plus_ethnic_flag_query(stored):
         for doc_id in ids:
             write_facts(db, doc_id, extract_facts(store.extraction(doc_id)))
         write_facts(db, ids[0], extract_facts(store.extraction(ids[0])))  # idempotent rewrite
-        write_processes(db, link_processes(stored_facts(db)))
+        relink(db)
     assert read_facts(db, ids[0]) == extract_facts(store.extraction(ids[0]))
     (count,) = db.execute("SELECT count(*) FROM notice_facts").fetchone()
     assert count == 4

@@ -1,7 +1,7 @@
 -- Procurement facts (tenderwatch.facts): machine output, replaced as a whole for a document
 -- each time its facts are read. Portable SQL (SQLite and PostgreSQL). Offsets point into
 -- the document's original text (pages joined by a form feed). Written by
--- tenderwatch.facts.storage.write_facts; processes by write_processes.
+-- tenderwatch.facts.storage.write_facts; processes by tenderwatch.facts.linking.
 
 CREATE TABLE notice_facts (
     doc_id TEXT PRIMARY KEY REFERENCES documents (id),
