@@ -1,5 +1,5 @@
 """Ingest: inputs in, documents stored. Per input: size limit, sha256, duplicate check,
-blob, extraction + normalization + scan + procurement facts in a worker process, vendor
+then in a worker process the blob, extraction + normalization + scan + procurement facts; vendor
 matching in the parent (one index, the store's judgements), then one transaction that
 commits the document with its pages, search index, capture, flags, risk, facts and vendor
 mentions. After each ingest the new notices are linked into the processes they join
@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from .blobs import BlobStore, sha256_hex
 from .facts.model import NoticeFacts
-from .model import PAGE_SEPARATOR, Extraction, ExtractionStatus, Page, Risk, ScanResult
+from .model import PAGE_SEPARATOR, Extraction, ExtractionStatus, Risk, ScanResult
 from .settings import Settings
 from .sources import Input, Origin
 from .store.base import (
@@ -47,8 +50,6 @@ if TYPE_CHECKING:
     from .vendors import JudgementLog, VendorIndex
 
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
-# fsync is disk latency, not CPU: a few threads keep it off the critical path.
-BLOB_WRITER_THREADS = 8
 # Finished documents are committed together (each whole: never half a document), at most
 # this many or this old; a kill -9 loses at most that much work, which a re-run redoes.
 COMMIT_BATCH = 64
@@ -156,37 +157,68 @@ def _worker(conn: Connection) -> None:
         return
 
 
+def _receive(conn: Connection, jobs: queue.SimpleQueue[Job | None]) -> None:
+    """Take jobs off the pipe as soon as the parent sends them, so the parent never blocks
+    on a busy worker (it could not stop that worker's timed-out job while it waits)."""
+    try:
+        while True:
+            jobs.put(conn.recv())
+    except (EOFError, OSError):
+        jobs.put(None)
+
+
 def _serve(conn: Connection) -> None:
-    from .detect import load_ruleset, scan
+    from .detect import load_ruleset
 
     try:
         ruleset = load_ruleset()
-        # Compile the rule set now: the first scan builds the matcher, and that should not
-        # count against the first document's timeout.
-        warm_up = Page(number=1, text="-")
-        scan(Extraction(media_type="text/plain", extractor="warm-up", pages=[warm_up]), ruleset)
+        # Build what the first document would otherwise build (the rule set's matcher, the
+        # normalization and facts tables): that must not count against its timeout.
+        process_document(
+            WARM_UP, settings=Settings(), media_type="text/html", charset_hint=None, ruleset=ruleset
+        )
     except Exception as exc:
         conn.send(f"{type(exc).__name__}: {exc}")
         return
     conn.send(READY)
-    while True:
-        job: Job = conn.recv()
+    jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, jobs), daemon=True).start()
+    # The blob is written here rather than in the parent, whose single thread limits the
+    # pipeline, and on a thread, so its fsync waits while the document is extracted.
+    blob_writer = ThreadPoolExecutor(1, thread_name_prefix="blob")
+    while (job := jobs.get()) is not None:
+        blob = blob_writer.submit(BlobStore(job.settings.data_dir / "blobs").put, job.data, job.key)
         try:
             if ruleset.version != job.ruleset_version:  # rules edited since this worker started
                 ruleset = load_ruleset()
-            result: Processed | str = process_document(
+            processed = process_document(
                 job.data,
                 settings=job.settings,
                 media_type=job.media_type,
                 charset_hint=job.charset_hint,
                 ruleset=ruleset,
             )
+            # JSON, not a pickle: pydantic rebuilds a model from JSON in Rust, from a
+            # pickle object by object, and the parent is the pipeline's single thread.
+            result: bytes | str = processed.__pydantic_serializer__.to_json(processed)
         except Exception as exc:  # an extractor bug must cost one document, not the batch
             result = f"extraction crashed: {type(exc).__name__}: {exc}"
+        # Answer only once the blob is stored: the parent commits the document row on the
+        # answer, and a row must never exist without its blob.
+        try:
+            blob.result()
+        except OSError as exc:
+            result = f"could not store the original bytes: {exc}"
         conn.send((job.key, result))
 
 
-READY = "ready"  # a worker's first message: rule set compiled, waiting for jobs
+# A notice touching every lazily built table (預 is traditional: the converter's too).
+WARM_UP = "<p>采购人：示例局。项目编号：X-1。預算：1 万元。Camera</p>".encode()
+READY = "ready"  # a worker's first message: warmed up, waiting for jobs
+# Jobs sent to a worker ahead of its results, so it keeps working while the parent commits
+# a batch; bounded in number and in bytes (they wait in the worker's memory).
+PIPELINE_JOBS = 8
+PIPELINE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -194,9 +226,22 @@ class _Slot:
     process: BaseProcess
     conn: Connection
     ready: bool = False
-    key: str | None = None
-    deadline: float = 0.0
-    timeout_s: float = 0.0
+    jobs: deque[Job] = field(default_factory=deque)  # sent, unanswered, in the worker's order
+    deadline: float = 0.0  # for jobs[0]
+
+    def has_room(self) -> bool:
+        if not self.ready:
+            return False
+        queued = len(self.jobs)
+        return queued == 0 or (
+            queued < PIPELINE_JOBS and sum(len(job.data) for job in self.jobs) < PIPELINE_BYTES
+        )
+
+    def start_clock(self) -> None:
+        """The worker takes up ``jobs[0]`` now at the latest (when the job before it was
+        answered, or when it was sent to an idle worker): its timeout counts from here."""
+        if self.jobs:
+            self.deadline = time.monotonic() + self.jobs[0].settings.document_timeout_s
 
 
 class WorkerError(Exception):
@@ -204,10 +249,11 @@ class WorkerError(Exception):
 
 
 class WorkerPool:
-    """Worker processes that each hold the compiled rule set and take one job at a time,
-    so a document over ``document_timeout_s`` is stopped by killing just its worker (a
-    ``ProcessPoolExecutor`` cannot kill one task). Jobs carry their own settings, so one
-    pool serves every ingest in a process and the rule-set compile is paid once."""
+    """Worker processes that each hold the compiled rule set and work through their jobs
+    one at a time, so a document over ``document_timeout_s`` is stopped by killing just its
+    worker (a ``ProcessPoolExecutor`` cannot kill one task); the jobs queued behind it go
+    to a fresh worker. Jobs carry their own settings, so one pool serves every ingest in a
+    process and the rule-set compile is paid once."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -218,6 +264,7 @@ class WorkerPool:
             ["tenderwatch.ingest", "tenderwatch.extract", "tenderwatch.detect", "tenderwatch.facts"]
         )
         self._slots = [self._start() for _ in range(size)]
+        self._backlog: deque[Job] = deque()  # submitted, waiting for room in a worker
 
     def _start(self) -> _Slot:
         parent, child = self._context.Pipe()
@@ -227,31 +274,45 @@ class WorkerPool:
         return _Slot(process, parent)
 
     @property
-    def has_idle(self) -> bool:
-        return any(slot.ready and slot.key is None for slot in self._slots)
+    def has_room(self) -> bool:
+        """Whether a job submitted now goes straight to a worker."""
+        return not self._backlog and any(slot.has_room() for slot in self._slots)
 
     @property
     def busy(self) -> bool:
-        return any(slot.key is not None for slot in self._slots)
+        return bool(self._backlog) or any(slot.jobs for slot in self._slots)
 
     def submit(self, job: Job) -> None:
-        slot = next(slot for slot in self._slots if slot.ready and slot.key is None)
-        try:
-            slot.conn.send(job)
-        except OSError:  # the idle worker died (killed from outside): use a fresh one
-            self._restart(slot)
-            self._await_ready(slot)
-            slot.conn.send(job)
-        slot.key = job.key
-        slot.timeout_s = job.settings.document_timeout_s
-        slot.deadline = time.monotonic() + slot.timeout_s
+        self._backlog.append(job)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self._backlog:
+            roomy = [slot for slot in self._slots if slot.has_room()]
+            if not roomy:
+                return
+            slot = min(roomy, key=lambda slot: len(slot.jobs))
+            job = self._backlog[0]
+            try:
+                slot.conn.send(job)
+            except OSError:  # the worker died (killed from outside)
+                if slot.jobs:
+                    return  # results() sees it end and charges the job it was on
+                self._restart(slot)
+                continue
+            self._backlog.popleft()
+            slot.jobs.append(job)
+            if len(slot.jobs) == 1:
+                slot.start_clock()
 
     def _restart(self, slot: _Slot) -> None:
+        """Replace the slot's worker; its unanswered jobs go back to the backlog, first."""
         slot.process.kill()
         slot.process.join()
         slot.conn.close()
+        self._backlog.extendleft(reversed(slot.jobs))
         fresh = self._start()
-        slot.process, slot.conn, slot.key, slot.ready = fresh.process, fresh.conn, None, False
+        slot.process, slot.conn, slot.jobs, slot.ready = fresh.process, fresh.conn, deque(), False
 
     @staticmethod
     def _await_ready(slot: _Slot) -> None:
@@ -264,9 +325,9 @@ class WorkerPool:
         slot.ready = True
 
     def results(self) -> list[tuple[str, Processed | str]]:
-        """Wait until a worker finishes, times out or becomes ready; a string is an error.
-        A job's clock starts when it is sent to a ready worker, never during start-up."""
-        busy = [slot for slot in self._slots if slot.key is not None]
+        """Wait until a worker answers, times out or becomes ready; a string is an error.
+        A job's clock never runs during a worker's start-up."""
+        busy = [slot for slot in self._slots if slot.jobs]
         starting = [slot for slot in self._slots if not slot.ready]
         timeout = max(0.0, min(slot.deadline for slot in busy) - time.monotonic()) if busy else None
         ready = wait([slot.conn for slot in busy + starting], timeout=timeout)
@@ -275,25 +336,31 @@ class WorkerPool:
                 self._await_ready(slot)
         done: list[tuple[str, Processed | str]] = []
         for slot in busy:
-            key = slot.key
-            assert key is not None  # filtered above; not input validation
             if slot.conn in ready:
                 try:
-                    done.append(slot.conn.recv())
-                    slot.key = None
+                    key, result = slot.conn.recv()
                 except (EOFError, OSError):
-                    code = slot.process.exitcode
+                    key, code = slot.jobs.popleft().key, slot.process.exitcode
                     self._restart(slot)
                     done.append((key, f"extraction worker died (exit code {code})"))
+                    continue
+                answered = slot.jobs.popleft()
+                assert answered.key == key  # a worker answers in order; not input validation
+                slot.start_clock()
+                if not isinstance(result, str):
+                    result = Processed.model_validate_json(result)
+                done.append((key, result))
             elif time.monotonic() >= slot.deadline:
+                job = slot.jobs.popleft()
                 self._restart(slot)
                 done.append(
                     (
-                        key,
+                        job.key,
                         f"extraction took longer than document_timeout_s "
-                        f"({slot.timeout_s:g} s); the worker was stopped",
+                        f"({job.settings.document_timeout_s:g} s); the worker was stopped",
                     )
                 )
+        self._dispatch()
         return done
 
     @property
@@ -340,7 +407,7 @@ class _Pending:
     origin: Origin
     size: int
     media_type: str
-    blob: Future[str]
+    data: bytes  # kept until committed: a failed worker may not have written the blob
     later: list[Origin] = field(default_factory=list)  # same bytes seen again meanwhile
 
 
@@ -380,7 +447,6 @@ class _Ingest:
         self.store = store
         self.vendors = vendors
         self.blobs = BlobStore(settings.data_dir / "blobs")
-        self.blob_writer = ThreadPoolExecutor(BLOB_WRITER_THREADS, thread_name_prefix="blob")
         self.progress = progress
         self.summary = IngestSummary()
         self.pending: dict[str, _Pending] = {}
@@ -447,11 +513,8 @@ class _Ingest:
         if doc_id in self.batch or self.store.has_document(doc_id):
             self.duplicate(origin, doc_id, len(data), item.media_type)
             return
-        # The blob is written (fsync included) on a thread while the document is extracted;
-        # finish() waits for it before the document row can commit.
-        blob = self.blob_writer.submit(self.blobs.put, data, doc_id)
         media_type = item.media_type or UNKNOWN_MEDIA_TYPE
-        self.pending[doc_id] = _Pending(origin, len(data), media_type, blob)
+        self.pending[doc_id] = _Pending(origin, len(data), media_type, data)
         pool.submit(
             Job(
                 doc_id,
@@ -466,8 +529,10 @@ class _Ingest:
     def finish(self, doc_id: str, result: Processed | str) -> None:
         """Commit a worker's result (or its failure) as one document."""
         pending = self.pending.pop(doc_id)
-        pending.blob.result()
         if isinstance(result, str):
+            # The worker may have died or been stopped before writing the blob: the
+            # original bytes are kept even for a document that cannot be read.
+            self.blobs.put(pending.data, doc_id)
             processed = Processed(
                 extraction=Extraction(
                     media_type=pending.media_type,
@@ -552,7 +617,7 @@ def ingest(
     pool = worker_pool(settings)
     try:
         for item in inputs:
-            while not pool.has_idle:
+            while not pool.has_room:
                 for doc_id, result in pool.results():
                     run.finish(doc_id, result)
             run.accept(item, pool)
@@ -566,8 +631,6 @@ def ingest(
     except BaseException:
         _discard_pool()  # its workers may still hold jobs of this batch
         raise
-    finally:
-        run.blob_writer.shutdown()
     return run.summary
 
 

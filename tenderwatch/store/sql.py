@@ -132,11 +132,12 @@ class SQLStore(ABC):
                 "INSERT INTO pages (doc_id, number, text, normalized, ocr) VALUES (?, ?, ?, ?, ?)",
                 [(r.id, p.number, p.text, p.normalized, int(p.ocr)) for p in new.pages],
             )
+            # A new document has no flags, facts or mentions to replace.
             if new.scan is not None:
-                self._write_scan(db, r.id, new.scan)
+                self._insert_scan(db, r.id, new.scan)
             if new.facts is not None:
                 facts_storage.insert_facts(db, r.id, new.facts)
-            self._write_mentions(db, r.id, new.vendor_mentions)
+            self._insert_mentions(db, r.id, new.vendor_mentions)
         self._write_capture(db, new.capture)
 
     def add_capture(self, capture: Capture) -> bool:
@@ -179,11 +180,12 @@ class SQLStore(ABC):
 
     def store_scan(self, doc_id: str, scan: ScanResult) -> None:
         with self._transaction() as db:
-            self._write_scan(db, doc_id, scan)
+            db.execute("DELETE FROM flags WHERE doc_id = ?", (doc_id,))
+            self._insert_scan(db, doc_id, scan)
 
     @staticmethod
-    def _write_scan(db: sqlite3.Connection, doc_id: str, scan: ScanResult) -> None:
-        db.execute("DELETE FROM flags WHERE doc_id = ?", (doc_id,))
+    def _insert_scan(db: sqlite3.Connection, doc_id: str, scan: ScanResult) -> None:
+        """The flags of a document that has none stored, and its risk (replaced)."""
         db.executemany(
             "INSERT INTO flags (doc_id, seq, rule, category, severity, signal, text, page,"
             " start_offset, end_offset, context, ruleset_version)"
@@ -216,12 +218,19 @@ class SQLStore(ABC):
         vendor_mentions: Sequence[VendorMention],
     ) -> None:
         with self._transaction() as db:
-            self._write_scan(db, doc_id, scan)
+            db.execute("DELETE FROM flags WHERE doc_id = ?", (doc_id,))
+            self._insert_scan(db, doc_id, scan)
             if facts is None:
                 facts_storage.delete_facts(db, doc_id)
             else:
                 facts_storage.write_facts(db, doc_id, facts)
-            self._write_mentions(db, doc_id, vendor_mentions)
+            db.execute(
+                "DELETE FROM vendor_matches WHERE mention_id IN"
+                " (SELECT id FROM vendor_mentions WHERE doc_id = ?)",
+                (doc_id,),
+            )
+            db.execute("DELETE FROM vendor_mentions WHERE doc_id = ?", (doc_id,))
+            self._insert_mentions(db, doc_id, vendor_mentions)
 
     def link_new_notices(self) -> int:
         with self._transaction() as db:
@@ -232,15 +241,9 @@ class SQLStore(ABC):
             return facts_linking.relink(db)[0]
 
     @staticmethod
-    def _write_mentions(
+    def _insert_mentions(
         db: sqlite3.Connection, doc_id: str, mentions: Sequence[VendorMention]
     ) -> None:
-        db.execute(
-            "DELETE FROM vendor_matches WHERE mention_id IN"
-            " (SELECT id FROM vendor_mentions WHERE doc_id = ?)",
-            (doc_id,),
-        )
-        db.execute("DELETE FROM vendor_mentions WHERE doc_id = ?", (doc_id,))
         now = stored_now()
         for m in mentions:
             mention_id = m.id

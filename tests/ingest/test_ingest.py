@@ -7,6 +7,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from tenderwatch.blobs import BlobStore
 from tenderwatch.ingest import ingest, worker_pool
 from tenderwatch.sources import iter_inputs
 from tenderwatch.store.base import SourceKind
@@ -218,6 +219,25 @@ def test_document_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, folde
     assert store.stats().by_status == {"failed": 1, "ok": 2}
     again, _ = run([slow], settings, store)
     assert len(again.failed) == 1 and again.new == 0
+
+
+def test_jobs_queued_behind_a_timed_out_document_are_done(tmp_path, settings, store, make_notice):
+    # One worker gets the slow document and the notices after it ahead of its answers; the
+    # kill that stops the slow one must not cost the notices waiting behind it.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = (f"第{i}行 视频监控系统采购 camera\n" for i in range(100_000))
+    (inbox / "0-huge.txt").write_text("".join(lines), encoding="utf-8")
+    for n in range(1, 6):
+        (inbox / f"{n}.html").write_bytes(make_notice(100 + n))
+    # the huge document takes seconds, a notice milliseconds: 1 s separates them on any load
+    hurried = settings.model_copy(update={"document_timeout_s": 1.0})
+    summary, events = run([inbox], hurried, store)
+    assert [f.source.rsplit("/", 1)[-1] for f in summary.failed] == ["0-huge.txt"]
+    assert summary.new == 5
+    assert store.stats().by_status == {"failed": 1, "ok": 5}
+    failed_id = next(e.doc_id for e in events if e.outcome.value == "failed")
+    assert BlobStore(settings.data_dir / "blobs").exists(failed_id)  # bytes kept as evidence
 
 
 def _gone(pid):
