@@ -12,9 +12,21 @@ def test_blob_layout_and_round_trip(tmp_path):
     data = "招标公告".encode()
     digest = blobs.put(data)
     assert digest == hashlib.sha256(data).hexdigest() == sha256_hex(data)
-    path = tmp_path / "blobs" / digest[:2] / digest[2:4] / digest
+    path = tmp_path / "blobs" / digest[:2] / digest
     assert path.read_bytes() == data
     assert blobs.get(digest) == data and blobs.exists(digest)
+
+
+def test_blobs_of_the_two_level_layout_are_found_and_kept(tmp_path):
+    data = b"stored by an earlier version"
+    digest = sha256_hex(data)
+    old = tmp_path / digest[:2] / digest[2:4] / digest
+    old.parent.mkdir(parents=True)
+    old.write_bytes(data)
+    blobs = BlobStore(tmp_path)
+    assert blobs.exists(digest) and blobs.get(digest) == data and blobs.path_for(digest) == old
+    assert blobs.put(data) == digest
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [old]  # not written twice
 
 
 def test_put_is_idempotent_and_leaves_no_temp_files(tmp_path):

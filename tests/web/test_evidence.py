@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
+from tenderwatch.blobs import BlobStore
 from tenderwatch.cli import web as _web_commands  # noqa: F401  (registers the commands)
 from tenderwatch.cli.app import app as cli
 from tenderwatch.evidence import build_pack
@@ -101,8 +102,7 @@ def test_pack_limit_and_missing_font(store, settings, tmp_path):
 
 def test_pack_records_a_missing_original(store, settings, find_doc, tmp_path):
     county = find_doc("海南省XX县公安局")
-    blob = settings.data_dir / "blobs" / county[:2] / county[2:4] / county
-    blob.unlink()
+    BlobStore(settings.data_dir / "blobs").path_for(county).unlink()
     summary = build_pack(store, settings, QueueFilter(doc_ids=[county]), tmp_path / "p.zip")
     assert summary.problems == [f"{county}: original bytes are not in the blob store"]
 
