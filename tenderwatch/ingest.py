@@ -15,11 +15,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -157,12 +158,21 @@ def _worker(conn: Connection) -> None:
         return
 
 
-def _receive(conn: Connection, jobs: queue.SimpleQueue[Job | None]) -> None:
+_Queued = tuple[Job, "Future[str]"]
+
+
+def _receive(
+    conn: Connection, jobs: queue.SimpleQueue[_Queued | None], blob_writer: ThreadPoolExecutor
+) -> None:
     """Take jobs off the pipe as soon as the parent sends them, so the parent never blocks
-    on a busy worker (it could not stop that worker's timed-out job while it waits)."""
+    on a busy worker (it could not stop that worker's timed-out job while it waits), and
+    start writing their blobs: an fsync takes longer than extracting a notice, so blobs are
+    written ahead, while the documents before them are extracted."""
     try:
         while True:
-            jobs.put(conn.recv())
+            job: Job = conn.recv()
+            blobs = BlobStore(job.settings.data_dir / "blobs")
+            jobs.put((job, blob_writer.submit(blobs.put, job.data, job.key)))
     except (EOFError, OSError):
         jobs.put(None)
 
@@ -181,13 +191,15 @@ def _serve(conn: Connection) -> None:
         conn.send(f"{type(exc).__name__}: {exc}")
         return
     conn.send(READY)
-    jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(conn, jobs), daemon=True).start()
-    # The blob is written here rather than in the parent, whose single thread limits the
-    # pipeline, and on a thread, so its fsync waits while the document is extracted.
-    blob_writer = ThreadPoolExecutor(1, thread_name_prefix="blob")
-    while (job := jobs.get()) is not None:
-        blob = blob_writer.submit(BlobStore(job.settings.data_dir / "blobs").put, job.data, job.key)
+    # Blobs are written here rather than in the parent, whose single thread commits every
+    # document, on threads that need the GIL only between system calls: a short switch
+    # interval hands it to them soon instead of after 5 ms of extraction.
+    sys.setswitchinterval(BLOB_SWITCH_INTERVAL_S)
+    blob_writer = ThreadPoolExecutor(BLOB_WRITER_THREADS, thread_name_prefix="blob")
+    jobs: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, jobs, blob_writer), daemon=True).start()
+    while (queued := jobs.get()) is not None:
+        job, blob = queued
         try:
             if ruleset.version != job.ruleset_version:  # rules edited since this worker started
                 ruleset = load_ruleset()
@@ -215,10 +227,13 @@ def _serve(conn: Connection) -> None:
 # A notice touching every lazily built table (預 is traditional: the converter's too).
 WARM_UP = "<p>采购人：示例局。项目编号：X-1。預算：1 万元。Camera</p>".encode()
 READY = "ready"  # a worker's first message: warmed up, waiting for jobs
-# Jobs sent to a worker ahead of its results, so it keeps working while the parent commits
-# a batch; bounded in number and in bytes (they wait in the worker's memory).
-PIPELINE_JOBS = 8
+# Jobs sent to a worker ahead of its results, enough to keep it working while the parent
+# commits a batch (COMMIT_BATCH documents between two workers); bounded in number and in
+# bytes (they wait in the worker's memory).
+PIPELINE_JOBS = 48
 PIPELINE_BYTES = 32 * 1024 * 1024
+BLOB_WRITER_THREADS = 2
+BLOB_SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass
@@ -616,16 +631,17 @@ def ingest(
     run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
     pool = worker_pool(settings)
     try:
-        for item in inputs:
-            while not pool.has_room:
+        with store.bulk_writes():
+            for item in inputs:
+                while not pool.has_room:
+                    for doc_id, result in pool.results():
+                        run.finish(doc_id, result)
+                run.accept(item, pool)
+                run.flush_if_due()
+            while pool.busy:
                 for doc_id, result in pool.results():
                     run.finish(doc_id, result)
-            run.accept(item, pool)
-            run.flush_if_due()
-        while pool.busy:
-            for doc_id, result in pool.results():
-                run.finish(doc_id, result)
-        run.flush()
+            run.flush()
         # Also when nothing was new: a run killed before this point left its notices unlinked.
         store.link_new_notices()
     except BaseException:

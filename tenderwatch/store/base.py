@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -267,6 +268,11 @@ class Store(Protocol):
 
     def add_capture(self, capture: Capture) -> bool:
         """Record a capture; False when this exact capture was already stored."""
+        ...
+
+    def bulk_writes(self) -> AbstractContextManager[None]:
+        """Around many write transactions in a row (an ingest): lets the backend defer
+        housekeeping that would otherwise run inside some of those commits."""
         ...
 
     def record_error(self, error: InputError) -> None: ...

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from ..facts import linking as facts_linking
@@ -231,6 +231,9 @@ class SQLStore(ABC):
             )
             db.execute("DELETE FROM vendor_mentions WHERE doc_id = ?", (doc_id,))
             self._insert_mentions(db, doc_id, vendor_mentions)
+
+    def bulk_writes(self) -> AbstractContextManager[None]:
+        return nullcontext()  # PostgreSQL's checkpoints are its own processes' work
 
     def link_new_notices(self) -> int:
         with self._transaction() as db:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,6 +44,22 @@ def test_pragmas(store):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_bulk_writes_checkpoint_in_the_background(store, make_document):
+    with store.bulk_writes():
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        before = store.path.stat().st_size
+        store.add_documents([make_document([f"第{n}页 视频监控 " * 200]) for n in range(50)])
+        # nothing in this connection checkpoints now: the database file grows only when
+        # the background thread copies the WAL into it
+        deadline = time.monotonic() + 60
+        while store.path.stat().st_size == before:
+            assert time.monotonic() < deadline, "the WAL was never checkpointed"
+            time.sleep(0.05)
+    assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    assert "wal-checkpoint" not in {t.name for t in threading.enumerate()}
+    assert store.count_documents() == 50
 
 
 def test_open_store_picks_backend_from_url(tmp_path):
