@@ -19,6 +19,10 @@ are found with a regex and normalized as a unit.
 Offsets: most characters map 1:1, so the map only stores *atomic segments* - places where
 a span of the original became a span of different length (expansions such as ㎏ → kg,
 removed whitespace, combining clusters). Between segments the offset shift is constant.
+Text that took the fast path (only whitespace runs and 1:1 changes) keeps a reference to
+its original instead: every character other than whitespace survives one for one and in
+order, so a span that starts and ends on one is mapped by counting whitespace (str.count,
+in C) rather than by finding the segments before it (a regex match and Python per run).
 """
 
 from __future__ import annotations
@@ -27,12 +31,12 @@ import heapq
 import itertools
 import re
 import unicodedata
-from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 # Characters that are invisible yet break a word in two (zero-width space and joiners,
 # soft hyphen, BOM, variation selectors); removed before matching.
@@ -68,6 +72,13 @@ _HANGUL_JOINERS = ((0x1161, 0x1175), (0x11A8, 0x11C2))
 Segment = tuple[int, int, int, int]
 
 
+# The whitespace that the fast path of normalize handles (any other sends text down the
+# general path): in its output every one of them is a space or gone.
+_FAST_SPACES = " \t\n\r\x0b\x0c\xa0\u3000"
+# Shared by every Normalized until it finds a segment (never appended to).
+_NONE_YET: list[Any] = []
+
+
 class Normalized:
     """Normalized text plus the segments needed to map its spans back to the original.
 
@@ -78,13 +89,33 @@ class Normalized:
     and most indexed pages need only the text.
     """
 
-    __slots__ = ("_more", "_n_end", "_n_start", "_o_end", "_o_start", "original_length", "text")
+    __slots__ = (
+        "_more",
+        "_original",
+        "_segments",
+        "_spaces",
+        "_starts",
+        "original_length",
+        "text",
+    )
 
-    def __init__(self, text: str, original_length: int, segments: Iterable[Segment]) -> None:
+    def __init__(
+        self,
+        text: str,
+        original_length: int,
+        segments: Iterable[Segment],
+        original: str | None = None,
+    ) -> None:
         self.text = text
         self.original_length = original_length
-        self._n_start, self._n_end = array("q"), array("q")
-        self._o_start, self._o_end = array("q"), array("q")
+        # The original text where every change is a whitespace run removed or made one
+        # space, or one character replaced by another (the fast path of normalize):
+        # spans that start and end on other characters are then mapped by counting.
+        self._original = original
+        self._spaces: list[str] | None = None  # the kinds of whitespace in it
+        # Segments found so far, and their n_start for bisect; most texts never need any.
+        self._segments: list[Segment] = _NONE_YET
+        self._starts: list[int] = _NONE_YET
         self._more: Iterator[Segment] | None = iter(segments)
 
     def __repr__(self) -> str:
@@ -94,7 +125,9 @@ class Normalized:
     def join(cls, parts: Sequence[Normalized], separator: str) -> Normalized:
         """The normalized texts joined by ``separator``, which stays as it is in both texts:
         spans map into the originals joined by the same separator (the pages of a document
-        normalized one by one, scanned as a whole)."""
+        normalized one by one, scanned as a whole). One part is returned as it is."""
+        if len(parts) == 1:
+            return parts[0]
         text = separator.join(part.text for part in parts)
         original_length = sum(part.original_length for part in parts)
         original_length += len(separator) * max(0, len(parts) - 1)
@@ -112,55 +145,84 @@ class Normalized:
         if start == end:
             position = self._boundary(start)
             return position, position
+        text = self.text
+        if self._original is not None and text[start] != " " and text[end - 1] != " ":
+            # Characters other than spaces are kept one for one and in order: the one at
+            # ``start`` is the original's character with as many others before it.
+            before = start - text.count(" ", 0, start)
+            first = self._counted(before, 0, 0)
+            last = self._counted(
+                before + end - 1 - start - text.count(" ", start, end - 1),
+                before,
+                first,
+            )
+            return first, last + 1
         return self._start(start), self._end(end)
+
+    def _counted(self, others: int, known: int, offset: int) -> int:
+        """Offset of the original character, not whitespace, with ``others`` such before
+        it, searched from ``offset``, which has ``known`` (at most ``others``) before it.
+        Found by counting whitespace in C, a stretch at a time: each stretch is as long as
+        the whitespace found in the one before, so few are needed."""
+        original = self._original
+        assert original is not None
+        spaces = self._spaces
+        if spaces is None:
+            spaces = self._spaces = [space for space in _FAST_SPACES if space in original]
+        position = offset + others - known
+        end = offset
+        while True:
+            found = 0
+            for space in spaces:
+                found += original.count(space, end, position)
+            if not found:
+                break
+            end, position = position, position + found
+        while original[position] in _FAST_SPACES:
+            position += 1
+        return position
 
     def segments(self) -> Iterator[Segment]:
         """Every atomic segment in order, finding the rest on the way."""
-        index = 0
-        while index < len(self._n_start) or self._next():
-            yield (
-                self._n_start[index],
-                self._n_end[index],
-                self._o_start[index],
-                self._o_end[index],
-            )
-            index += 1
+        self._find(None)
+        return iter(self._segments)
 
-    def _next(self) -> bool:
-        """Find one more segment; False when there are none left."""
-        if self._more is not None:
-            for n_start, n_end, o_start, o_end in self._more:
-                self._n_start.append(n_start)
-                self._n_end.append(n_end)
-                self._o_start.append(o_start)
-                self._o_end.append(o_end)
-                return True
-            self._more = None
-        return False
+    def _find(self, position: int | None) -> None:
+        """Find segments up to the first one starting after normalized ``position`` (None:
+        all of them)."""
+        if self._more is None:
+            return
+        if self._segments is _NONE_YET:
+            self._segments, self._starts = [], []
+        add, add_start = self._segments.append, self._starts.append
+        for segment in self._more:  # a tight loop: it runs per segment
+            add(segment)
+            add_start(segment[0])
+            if position is not None and segment[0] > position:
+                return
+        self._more = None
 
-    def _through(self, position: int) -> int:
-        """Index of the last segment starting at or before normalized ``position`` (-1: none)."""
-        n_start = self._n_start
-        while (not n_start or n_start[-1] <= position) and self._next():
-            pass
-        return bisect_right(n_start, position) - 1
+    def _segment(self, position: int) -> Segment | None:
+        """The last segment starting at or before normalized ``position``."""
+        if not self._starts or self._starts[-1] <= position:
+            self._find(position)
+        k = bisect_right(self._starts, position) - 1
+        return None if k < 0 else self._segments[k]
 
     def _start(self, position: int) -> int:
-        k = self._through(position)
-        if k < 0:
+        segment = self._segment(position)
+        if segment is None:
             return position
-        if position < self._n_end[k]:
-            return self._o_start[k]
-        return position - self._n_end[k] + self._o_end[k]
+        _, n_end, o_start, o_end = segment
+        return o_start if position < n_end else position - n_end + o_end
 
     def _end(self, position: int) -> int:
         last = position - 1
-        k = self._through(last)
-        if k < 0:
+        segment = self._segment(last)
+        if segment is None:
             return position
-        if last < self._n_end[k]:
-            return self._o_end[k]
-        return position - self._n_end[k] + self._o_end[k]
+        _, n_end, _, o_end = segment
+        return o_end if last < n_end else position - n_end + o_end
 
     def _boundary(self, position: int) -> int:
         if position == len(self.text):
@@ -309,7 +371,7 @@ def _tables() -> _Tables:
     # and the full-width punctuation frequent in Chinese notices with str.replace (one C
     # pass each; a check per character is why this list is short). Anything else that
     # changes sends the text down the general path.
-    common_spaces = {ord(c) for c in " \t\n\r\x0b\x0c\xa0\u3000"}
+    common_spaces = {ord(c) for c in _FAST_SPACES}
     punctuation = {ord(c) for c in "，：；（）！？％＋－／＜＞＝［］"}
     replace = tuple(
         (chr(cp), to if isinstance(to := translate[cp], str) else chr(to))
@@ -336,7 +398,8 @@ def _tables() -> _Tables:
         # A whitespace run between two CJK characters (removed: group 1 unset), or any
         # other run of two or more (collapsed: group 1 keeps one of its characters).
         gaps=re.compile(
-            f"[{ws}](?:(?<=[{_CJK}].)[{ws}]*+(?=[{_CJK}])|(?=([{ws}]))[{ws}]++)", re.DOTALL
+            f"[{ws}](?:(?<=[{_CJK}].)[{ws}]*+(?=[{_CJK}])|(?=([{ws}]))[{ws}]++)",
+            re.DOTALL,
         ),
         between_cjk=re.compile(f"[{ws}](?<=[{_CJK}].)[{ws}]*+(?=[{_CJK}])", re.DOTALL),
         collapse=re.compile(f"[{ws}][{ws}]++"),
@@ -392,7 +455,7 @@ def normalize(text: str) -> Normalized:
     for old, new in tables.replace:
         if old in out:
             out = out.replace(old, new)
-    return Normalized(out.lower(), len(text), _gap_segments(tables, text))
+    return Normalized(out.lower(), len(text), _gap_segments(tables, text), text)
 
 
 def _gap_segments(tables: _Tables, text: str) -> Iterator[Segment]:

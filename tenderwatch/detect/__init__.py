@@ -7,7 +7,15 @@ hyperscan is missing); proximity, combination and exclusion logic runs only arou
 
 from __future__ import annotations
 
-from .engine import scan, scan_text
+from .engine import scan, scan_many, scan_text, scan_texts
 from .loader import RuleError, RuleSet, load_ruleset
 
-__all__ = ["RuleError", "RuleSet", "load_ruleset", "scan", "scan_text"]
+__all__ = [
+    "RuleError",
+    "RuleSet",
+    "load_ruleset",
+    "scan",
+    "scan_many",
+    "scan_text",
+    "scan_texts",
+]

@@ -4,9 +4,10 @@ atoms hit (see logic.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
+from itertools import chain, repeat
 
 from ..normalize import normalize_query
 from .loader import RuleError, RuleSet
@@ -40,6 +41,9 @@ class Atom:
     kind: AtomKind
     pattern: str  # normalized literal, or regex source
     origin: str  # "file.yaml: rule id", for compile errors
+    # Used by some rule's match tree, not only by exclusions: only such atoms can make a
+    # rule a candidate, so only they are looked for in the first pass.
+    in_match: bool = True
 
     @property
     def bounded_start(self) -> bool:
@@ -97,13 +101,15 @@ class CompiledRule:
         return self.rule.signal and not self.exclude and _disjunction(self.match)
 
     @cached_property
-    def _condition(self) -> Condition:
-        return _condition(self.match)
+    def clauses(self) -> Clauses:
+        """The atom presence this rule needs to match at all (see _clauses): rules whose
+        clauses all fail on a document are never evaluated."""
+        return _clauses(self.match)
 
-    def possible(self, present: set[int] | frozenset[int]) -> bool:
-        """Whether the atoms present in a document let the match tree match at all; rules
-        failing this are never evaluated."""
-        return _holds(self._condition, present)
+    @cached_property
+    def needs_check(self) -> bool:
+        """False where any one atom of the rule being present makes it possible."""
+        return self.clauses != ((self.atoms,),)
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,26 @@ class Program:
 
     def candidates(self, present: set[int] | frozenset[int]) -> list[CompiledRule]:
         """Rules that can match given the atoms present in a document, in rule-set order."""
-        by_atom = self._rules_by_atom
-        touched = sorted({i for atom in present for i in by_atom.get(atom, ())})
-        return [self.rules[i] for i in touched if self.rules[i].possible(present)]
+        # Runs per document: set-up and checks in C where it can, and no check at all for
+        # rules that any one of their atoms makes possible.
+        touched = set(chain.from_iterable(map(self._rules_by_atom.get, present, repeat(()))))
+        rules, checks, isdisjoint = self.rules, self._checks, present.isdisjoint
+        found: list[CompiledRule] = []
+        for i in sorted(touched):
+            clauses = checks[i]
+            if clauses is not None:  # one clause must have an atom of each group present
+                for clause in clauses:
+                    if not any(map(isdisjoint, clause)):
+                        break
+                else:
+                    continue
+            found.append(rules[i])
+        return found
+
+    @cached_property
+    def _checks(self) -> tuple[Clauses | None, ...]:
+        """Per rule: its clauses, or None where an atom of it being present is enough."""
+        return tuple(rule.clauses if rule.needs_check else None for rule in self.rules)
 
 
 def _disjunction(node: Node) -> bool:
@@ -139,35 +162,37 @@ def leaf_atoms(node: Node) -> frozenset[int]:
     return frozenset().union(*(leaf_atoms(child) for child in node.children))
 
 
-# The match tree read as a condition on atom presence alone: a set of atoms (one must be
-# present), or all / any of smaller conditions. Built once per rule; checked per document.
-Condition = frozenset[int] | tuple[bool, tuple["Condition", ...]]  # (needs all, parts)
+# The match tree read as a condition on atom presence alone, in disjunctive form: it holds
+# if, for one clause, every group of atoms in it has one present. Built once per rule;
+# checked per document.
+Clauses = tuple[tuple[frozenset[int], ...], ...]
+# Past this many clauses a rule keeps a looser condition (one of its atoms present):
+# still necessary for a match, which is all a candidate check needs.
+_MAX_CLAUSES = 64
 
 
-def _condition(node: Node) -> Condition:
+def _clauses(node: Node) -> Clauses:
     """A near or all needs every child, an any one of them; leaves under an any pool into
-    one set. Read per branch of an any, not as one pool of all its atoms, so that a face
+    one group. Read per branch of an any, not as one pool of all its atoms, so that a face
     term without any ethnicity term ends the rule here. Necessary for a match."""
     if isinstance(node, Leaf):
-        return frozenset(node.atoms)
-    parts = tuple(_condition(child) for child in node.children)
+        return ((frozenset(node.atoms),),)
     if isinstance(node, AnyOf):
-        pooled = [part for part in parts if isinstance(part, frozenset)]
-        rest = tuple(part for part in parts if not isinstance(part, frozenset))
-        if not rest:
-            return frozenset().union(*pooled)
-        return (False, (frozenset().union(*pooled), *rest) if pooled else rest)
-    return (True, parts)
-
-
-def _holds(condition: Condition, present: set[int] | frozenset[int]) -> bool:
-    if isinstance(condition, frozenset):
-        return not present.isdisjoint(condition)
-    needs_all, parts = condition
-    for part in parts:  # a loop, not all()/any() over a generator: this runs per document
-        if _holds(part, present) is not needs_all:
-            return not needs_all
-    return needs_all
+        clauses = [clause for child in node.children for clause in _clauses(child)]
+        # Clauses of one group each pool into one: any of them is any atom of the pool.
+        pooled = [clause[0] for clause in clauses if len(clause) == 1]
+        clauses = [clause for clause in clauses if len(clause) > 1]
+        if pooled:
+            clauses.insert(0, (frozenset().union(*pooled),))
+    else:  # every child: one clause of each, combined
+        clauses = [()]
+        for child in node.children:
+            clauses = [done + more for done in clauses for more in _clauses(child)]
+            if len(clauses) > _MAX_CLAUSES:
+                return ((leaf_atoms(node),),)
+    if len(clauses) > _MAX_CLAUSES:
+        return ((leaf_atoms(node),),)
+    return tuple(clauses)
 
 
 class _Compiler:
@@ -228,4 +253,6 @@ def compile_ruleset(ruleset: RuleSet) -> Program:
                     scope,
                 )
             )
-    return Program(tuple(compiler.atoms.values()), tuple(rules))
+    in_match = frozenset().union(*(rule.atoms for rule in rules))
+    atoms = tuple(replace(a, in_match=a.id in in_match) for a in compiler.atoms.values())
+    return Program(atoms, tuple(rules))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -56,80 +56,132 @@ def compiled(
     return entry
 
 
-def _quotes(ruleset: RuleSet, program: Program) -> dict[str, FirstQuote]:
-    quotes: dict[str, FirstQuote] | None = ruleset.cache.get("quotes")
-    if quotes is None:
-        quotes = ruleset.cache["quotes"] = first_quotes(program.rules, program.atoms)
-    return quotes
+# Validated construction straight from the compiled validator: pydantic's own __init__ adds a
+# Python frame per object, and model_construct runs in Python (both slower, per flag).
+_new_flag: Callable[[dict[str, object]], Flag] = Flag.__pydantic_validator__.validate_python
+_new_result: Callable[[dict[str, object]], ScanResult] = (
+    ScanResult.__pydantic_validator__.validate_python
+)
 
 
-def _flags(
-    compiled_rule: CompiledRule,
-    spans: list[tuple[int, int]],
-    original: str,
-    normalized: Normalized,
-    page_of: Callable[[int], int],
-    ruleset: RuleSet,
-) -> Iterator[Flag]:
-    rule = compiled_rule.rule
-    # A signal is context, not evidence: its first occurrence explains it, and a camera
-    # tender would otherwise carry a flag for every mention of 视频监控.
-    for start, end in spans[:1] if rule.signal else spans:
-        first, last = normalized.to_original(start, end)
-        # Validated: pydantic's compiled validator is about twice as fast here as
-        # model_construct, which runs in Python.
-        yield Flag(
-            rule=rule.id,
-            category=compiled_rule.category,
-            severity=rule.severity,
-            signal=rule.signal,
-            text=original[first:last],
-            page=page_of(first),
-            start=first,
-            end=last,
-            context=original[max(0, first - CONTEXT_CHARS) : last + CONTEXT_CHARS],
-            ruleset_version=ruleset.version,
+class _Scanner:
+    """Everything the documents of one call share (program, matcher, quote finders,
+    limits), looked up once per call rather than per document."""
+
+    def __init__(self, ruleset: RuleSet | None, matcher: str | None, settings: Settings | None):
+        ruleset = ruleset or load_ruleset()
+        settings = settings or _default_settings()
+        self.program, self.found_by = compiled(
+            ruleset, matcher or settings.detect_matcher, settings
+        )
+        quotes: dict[str, FirstQuote] | None = ruleset.cache.get("quotes")
+        if quotes is None:
+            quotes = ruleset.cache["quotes"] = first_quotes(self.program.rules, self.program.atoms)
+        self.quotes = quotes
+        self.version = ruleset.version
+        self.max_hits = settings.detect_max_hits
+        # Most documents raise nothing: they share one result per rule set instead of
+        # building one each (results are read, stored and sent, never changed in place).
+        nothing: ScanResult | None = ruleset.cache.get("nothing")
+        if nothing is None:
+            nothing = ruleset.cache["nothing"] = _new_result(
+                {"risk": Risk.NONE, "flags": [], "reasons": [], "ruleset_version": self.version}
+            )
+        self.nothing = nothing
+
+    def scan(
+        self, original: str, page_of: Callable[[int], int], normalized: Normalized | None
+    ) -> ScanResult:
+        normalized = normalized or normalize(original)
+        text = normalized.text
+        present = self.found_by.present(text)
+        candidates = self.program.candidates(present) if present else ()
+        if not candidates:  # most documents: nothing to evaluate
+            return self.nothing
+        complete = True
+        flags: list[Flag] = []
+        evaluated: list[CompiledRule] = []
+        for candidate in candidates:
+            if not candidate.quoted_once:
+                evaluated.append(candidate)
+            elif (span := self.quotes[candidate.rule.id].span(text, present)) is not None:
+                flags.append(self._flag(candidate, span, original, normalized, page_of))
+        if evaluated:
+            # Atoms only in exclusions are not in the first pass: looked for here, wherever.
+            needed = frozenset().union(*(r.atoms for r in evaluated)) & present
+            needed = needed.union(*(r.exclude_atoms for r in evaluated))
+            hits, complete = self.found_by.find(text, self.max_hits, needed)
+            segments = Segments(original, normalized.to_original)
+            for compiled_rule, spans in evaluate(evaluated, hits, segments):
+                # A signal is context, not evidence: its first occurrence explains it, and
+                # a camera tender would otherwise carry a flag for every mention of 视频监控.
+                for span in spans[:1] if compiled_rule.rule.signal else spans:
+                    flags.append(self._flag(compiled_rule, span, original, normalized, page_of))
+        if not flags and complete:
+            return self.nothing
+        flags.sort(key=_flag_order)
+        risk, reasons = assess(flags)
+        if not complete:
+            reasons.append(
+                f"stopped after {self.max_hits} pattern hits (setting detect_max_hits); "
+                "the rest of the document was not scanned"
+            )
+        return _new_result(
+            {"risk": risk, "flags": flags, "reasons": reasons, "ruleset_version": self.version}
+        )
+
+    def _flag(
+        self,
+        compiled_rule: CompiledRule,
+        span: tuple[int, int],
+        original: str,
+        normalized: Normalized,
+        page_of: Callable[[int], int],
+    ) -> Flag:
+        rule = compiled_rule.rule
+        first, last = normalized.to_original(*span)
+        return _new_flag(
+            {
+                "rule": rule.id,
+                "category": compiled_rule.category,
+                "severity": rule.severity,
+                "signal": rule.signal,
+                "text": original[first:last],
+                "page": page_of(first),
+                "start": first,
+                "end": last,
+                "context": original[max(0, first - CONTEXT_CHARS) : last + CONTEXT_CHARS],
+                "ruleset_version": self.version,
+            }
         )
 
 
-def _scan(
-    original: str,
-    page_of: Callable[[int], int],
-    ruleset: RuleSet | None,
-    matcher: str | None,
-    settings: Settings | None,
-    normalized: Normalized | None,
-) -> ScanResult:
-    ruleset = ruleset or load_ruleset()
-    settings = settings or _default_settings()
-    program, found_by = compiled(ruleset, matcher or settings.detect_matcher, settings)
-    normalized = normalized or normalize(original)
-    text = normalized.text
-    present = found_by.present(text)
-    complete = True
-    flags: list[Flag] = []
-    evaluated: list[CompiledRule] = []
-    for candidate in program.candidates(present):
-        if not candidate.quoted_once:
-            evaluated.append(candidate)
-        elif (span := _quotes(ruleset, program)[candidate.rule.id].span(text, present)) is not None:
-            flags.extend(_flags(candidate, [span], original, normalized, page_of, ruleset))
-    if evaluated:
-        needed = frozenset().union(*(r.atoms | r.exclude_atoms for r in evaluated)) & present
-        hits, complete = found_by.find(text, settings.detect_max_hits, needed)
-        segments = Segments(original, normalized.to_original)
-        for compiled_rule, spans in evaluate(evaluated, hits, segments):
-            flags.extend(_flags(compiled_rule, spans, original, normalized, page_of, ruleset))
-    if not flags and complete:  # most documents: nothing to assess
-        return ScanResult(risk=Risk.NONE, flags=[], reasons=[], ruleset_version=ruleset.version)
-    flags.sort(key=lambda f: (f.start, f.end, f.rule))
-    risk, reasons = assess(flags)
-    if not complete:
-        reasons.append(
-            f"stopped after {settings.detect_max_hits} pattern hits (setting detect_max_hits); "
-            "the rest of the document was not scanned"
-        )
-    return ScanResult(risk=risk, flags=flags, reasons=reasons, ruleset_version=ruleset.version)
+def _flag_order(flag: Flag) -> tuple[int, int, str]:
+    return flag.start, flag.end, flag.rule
+
+
+def _first_page(_offset: int) -> int:
+    return 1
+
+
+def _text_pages(text: str) -> Callable[[int], int]:
+    """Page numbers of offsets in plain text, where form feeds separate pages."""
+    if PAGE_SEPARATOR not in text:
+        return _first_page
+    breaks: list[int] = []
+
+    def page_of(offset: int) -> int:
+        if not breaks:  # found on the first flag only: most documents have none
+            breaks.extend(m.start() for m in re.finditer(PAGE_SEPARATOR, text))
+            breaks.append(len(text))
+        return bisect_left(breaks, offset) + 1
+
+    return page_of
+
+
+def _check_lengths(items: Sequence[object], normalized: Sequence[Normalized] | None) -> None:
+    if normalized is not None and len(normalized) != len(items):
+        raise ValueError(f"{len(items)} documents but {len(normalized)} normalized texts")
 
 
 def scan(
@@ -143,7 +195,9 @@ def scan(
     """Detect over an extracted document (pages joined by form feeds); flags carry the page
     and offsets into :attr:`Extraction.text`. Pass ``normalized`` (of that text) if the
     caller has already normalized it, to avoid doing it twice."""
-    return _scan(extraction.text, extraction.page_at, ruleset, matcher, settings, normalized)
+    return _Scanner(ruleset, matcher, settings).scan(
+        extraction.text, extraction.page_at, normalized
+    )
 
 
 def scan_text(
@@ -156,12 +210,39 @@ def scan_text(
 ) -> ScanResult:
     """Detect over plain text; form feeds in ``text`` separate pages. ``normalized``: as
     for :func:`scan`."""
-    breaks: list[int] = []
+    return _Scanner(ruleset, matcher, settings).scan(text, _text_pages(text), normalized)
 
-    def page_of(offset: int) -> int:
-        if not breaks:  # found on the first flag only: most documents have none
-            breaks.extend(m.start() for m in re.finditer(PAGE_SEPARATOR, text))
-            breaks.append(len(text))
-        return bisect_left(breaks, offset) + 1
 
-    return _scan(text, page_of, ruleset, matcher, settings, normalized)
+def scan_many(
+    extractions: Sequence[Extraction],
+    ruleset: RuleSet | None = None,
+    *,
+    matcher: str | None = None,
+    settings: Settings | None = None,
+    normalized: Sequence[Normalized] | None = None,
+) -> list[ScanResult]:
+    """:func:`scan` over a batch of documents (``normalized``: one per extraction, or None),
+    with what they share looked up once; results equal scanning them one by one."""
+    _check_lengths(extractions, normalized)
+    scanner = _Scanner(ruleset, matcher, settings)
+    return [
+        scanner.scan(e.text, e.page_at, None if normalized is None else normalized[i])
+        for i, e in enumerate(extractions)
+    ]
+
+
+def scan_texts(
+    texts: Sequence[str],
+    ruleset: RuleSet | None = None,
+    *,
+    matcher: str | None = None,
+    settings: Settings | None = None,
+    normalized: Sequence[Normalized] | None = None,
+) -> list[ScanResult]:
+    """:func:`scan_text` over a batch of texts, as :func:`scan_many` does for extractions."""
+    _check_lengths(texts, normalized)
+    scanner = _Scanner(ruleset, matcher, settings)
+    return [
+        scanner.scan(text, _text_pages(text), None if normalized is None else normalized[i])
+        for i, text in enumerate(texts)
+    ]

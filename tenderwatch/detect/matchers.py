@@ -46,7 +46,8 @@ class Matcher(Protocol):
     name: str
 
     def present(self, text: str) -> set[int]:
-        """Atoms that occur in ``text`` (a cheap first pass; may ignore word boundaries)."""
+        """Atoms of match trees (``Atom.in_match``) that occur in ``text`` (a cheap first
+        pass; may ignore word boundaries)."""
         ...
 
     def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[Hits, bool]:
@@ -95,14 +96,19 @@ class HyperscanMatcher:
                 expressions.append(atom.pattern.encode("utf-8"))
                 flags.append(regex_flags)
         ids = [atom.id for atom in atoms]
-        # The presence database reports each atom once and skips start-of-match tracking:
-        # most documents stop after this pass because no rule has all it needs.
+        # The presence database holds the atoms of match trees (a quarter of the bundled
+        # atoms only veto), reports each once and skips start-of-match tracking: most
+        # documents stop after this pass because no rule has all it needs.
+        first = [i for i, atom in enumerate(atoms) if atom.in_match]
         once = [
-            (f & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH for f in flags
+            (flags[i] & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH
+            for i in first
         ]
         try:
             self._db = self._database(expressions, ids, flags, cache_dir)
-            self._presence_db = self._database(expressions, ids, once, cache_dir)
+            self._presence_db = self._database(
+                [expressions[i] for i in first], [ids[i] for i in first], once, cache_dir
+            )
         except hyperscan.error as exc:
             raise RuleError(self._culprit(atoms, regex_flags) or f"hyperscan: {exc}") from None
 
@@ -148,12 +154,11 @@ class HyperscanMatcher:
 
     def present(self, text: str) -> set[int]:
         found: set[int] = set()
-
-        def on_match(atom: int, _start: int, _end: int, _flags: int, _context: object) -> None:
-            found.add(atom)
-
         self._presence_db.scan(
-            self._encoded(text), match_event_handler=on_match, scratch=self._scratch()[1]
+            self._encoded(text),
+            match_event_handler=_present,
+            context=found,
+            scratch=self._scratch()[1],
         )
         return found
 
@@ -191,6 +196,11 @@ class HyperscanMatcher:
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
             return hits, complete
         return _bytes_to_chars(data, hits, self._literal_chars), complete
+
+
+def _present(atom: int, _start: int, _end: int, _flags: int, found: set[int]) -> None:
+    # A module-level handler with the set as hyperscan's context: no closure per document.
+    found.add(atom)
 
 
 def _checksummed(data: bytes) -> bytes:
@@ -257,7 +267,7 @@ class PythonMatcher:
     def __init__(self, atoms: Sequence[Atom], cache_dir: Path | None = None) -> None:
         del cache_dir  # building it takes milliseconds: nothing worth caching
         self._traits = _traits(atoms)
-        self._all = frozenset(atom.id for atom in atoms)
+        self._in_match = frozenset(atom.id for atom in atoms if atom.in_match)
         self._by_first: dict[str, list[tuple[int, str]]] = {}
         self._regexes: list[tuple[int, regex.Pattern[str]]] = []
         for atom in atoms:
@@ -269,7 +279,7 @@ class PythonMatcher:
         self._first = re.compile(f"[{firsts}]") if firsts else None
 
     def present(self, text: str) -> set[int]:
-        return {atom for atom, _, _ in self._raw(text, sys.maxsize, self._all)[0]}
+        return {atom for atom, _, _ in self._raw(text, sys.maxsize, self._in_match)[0]}
 
     def find(self, text: str, limit: int, needed: frozenset[int]) -> tuple[Hits, bool]:
         raw, complete = self._raw(text, limit, needed)

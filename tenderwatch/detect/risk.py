@@ -37,17 +37,22 @@ def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
     for flag in flags:
         if not flag.signal:
             findings[flag.rule] = flag.severity
-    for step in LADDER:
-        if len(signals) < step.signals:
-            continue
-        deciding = sorted(
-            rule for rule, severity in findings.items() if _ORDER[severity] >= _ORDER[step.severity]
-        )
-        if deciding:
-            reasons = [f"{rule} ({findings[rule].value})" for rule in deciding]
-            if step.signals:
-                reasons.append(f"raised by {len(signals)} context signals: {', '.join(signals)}")
-            return step.risk, reasons
+    if findings:  # no step decides without one
+        for step in LADDER:
+            if len(signals) < step.signals:
+                continue
+            deciding = sorted(
+                rule
+                for rule, severity in findings.items()
+                if _ORDER[severity] >= _ORDER[step.severity]
+            )
+            if deciding:
+                reasons = [f"{rule} ({findings[rule].value})" for rule in deciding]
+                if step.signals:
+                    reasons.append(
+                        f"raised by {len(signals)} context signals: {', '.join(signals)}"
+                    )
+                return step.risk, reasons
     if signals:
         return Risk.LOW, [f"context signals only: {', '.join(signals)}"]
     return Risk.NONE, []

@@ -81,11 +81,17 @@ class FirstQuote:
 
     def span(self, text: str, present: set[int] | frozenset[int]) -> Span | None:
         """None: no match (an ASCII literal present only inside a longer word)."""
-        finders = [finder for atom, finder in self._atoms.items() if atom in present]
-        starts = [start for finder in finders if (start := finder.first(text)) is not None]
-        if not starts:
+        atoms = self._atoms
+        firsts = [
+            (first, finder)
+            for finder in map(atoms.__getitem__, atoms.keys() & present)
+            if (first := finder.first(text)) is not None
+        ]
+        if not firsts:
             return None
-        start = position = min(starts)
+        start = position = min(first for first, _ in firsts)
+        # An atom without a match anywhere cannot extend the span.
+        finders = [finder for _, finder in firsts]
         end = start + 1
         while position < end:
             for finder in finders:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +158,24 @@ def test_joined_pages_map_into_the_joined_originals(pages: list[str], data: st.D
             assert joined.text[n_offset + start : n_offset + end] == alone.text[start:end]
         n_offset += len(alone.text) + 1
         o_offset += len(page) + 1
+
+
+def test_fast_path_maps_long_spans_like_the_general_path() -> None:
+    # Spans that start and end on characters other than spaces are mapped by counting
+    # whitespace in the original; every span of a notice, of any length, maps as the
+    # general path's segments do.
+    rng = random.Random(5)
+    pieces = ["采购", "网络摄像机", "\t", "\n", " ", "  ", "\u3000", "台", "12", "AB", "，", "x y"]
+    for _ in range(30):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
+        fast = normalize(text)
+        general = _normalize_any(_tables(), text)
+        assert fast.text == general.text
+        n = len(fast.text)
+        for start in range(n):
+            for end in range(start + 1, n + 1):
+                assert fast.to_original(start, end) == general.to_original(start, end), (
+                    text,
+                    start,
+                    end,
+                )
