@@ -9,13 +9,13 @@ the same run: ripgrep (`rg -F -f terms.txt`) over the same corpus and a naive Py
 The corpus is written under bench/out/ (git-ignored) and reused when it already exists.
 Every number is megabytes per CPU-second of one process, i.e. per core.
 
-Documents are fed in batches (--batch, default 256), the way a batch caller of the library
-feeds them (`scan_many`/`scan_texts`; tenderwatch rescan once it batches, see docs/rules.md):
-each batch is normalized document by document (the "normalize" line), then scanned with one
-`scan_texts` call (the "scan stage" line: matching, full rule logic, evidence mapped to the
-original text, risk; the same results as `scan_text` per document). `--batch 1` alternates
-normalizing and scanning one document at a time, as ingest does today: both stages then run
-markedly slower per document (CPU caches: each stage evicts the other's code and tables).
+Documents are fed in batches (--batch, default 256), as `tenderwatch scan` (rescan) feeds
+stored documents to `scan_many`: each batch is normalized document by document (the
+"normalize" line), then scanned with one `scan_texts` call (the "scan stage" line: matching,
+full rule logic, evidence mapped to the original text, risk; the same results as `scan_text`
+per document). `--batch 1` alternates normalizing and scanning one document at a time, as an
+ingest worker does: both stages then run slower per document (CPU caches: each stage evicts
+the other's code and tables).
 """
 
 from __future__ import annotations

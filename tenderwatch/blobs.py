@@ -28,25 +28,31 @@ class BlobStore:
 
     def path_for(self, digest: str) -> Path:
         """Where the blob is, or will be written."""
-        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-            raise ValueError(f"not a sha256 hex digest: {digest!r}")
-        path = self.root / digest[:2] / digest
-        if not path.is_file():
-            two_level = self.root / digest[:2] / digest[2:4] / digest
-            if two_level.is_file():
-                return two_level
-        return path
+        return self._stored(digest) or self._path(digest)
 
     def exists(self, digest: str) -> bool:
-        return self.path_for(digest).is_file()
+        return self._stored(digest) is not None
+
+    def _path(self, digest: str) -> Path:
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not a sha256 hex digest: {digest!r}")
+        return self.root / digest[:2] / digest
+
+    def _stored(self, digest: str) -> Path | None:
+        """Where the blob is, in either layout; None when it is not stored."""
+        path = self._path(digest)
+        for candidate in (path, path.parent / digest[2:4] / digest):
+            if candidate.is_file():
+                return candidate
+        return None
 
     def put(self, data: bytes, digest: str | None = None) -> str:
         """Store ``data`` and return its sha256; a blob already present is left alone."""
         digest = digest or sha256_hex(data)
-        final = self.path_for(digest)
-        if final.is_file():
+        if self.exists(digest):
             return digest
-        final.parent.mkdir(exist_ok=True, parents=True)
+        final = self._path(digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -23,9 +23,7 @@ BUSY_TIMEOUT_MS = 30_000
 # Page cache per connection (SQLite's default is 2 MiB): the FTS trigram index of a growing
 # archive is written all over, and re-reading its pages was most of the parent's commit CPU.
 CACHE_KIB = 64 * 1024
-# SQLite's own: a commit that takes the WAL past this many pages copies it into the database.
-AUTOCHECKPOINT_PAGES = 1000
-# During bulk writes a thread checkpoints instead, this often.
+# During bulk writes a thread checkpoints the WAL, this often, instead of the commits.
 CHECKPOINT_INTERVAL_S = 0.5
 
 
@@ -86,10 +84,11 @@ class SQLiteStore(SQLStore):
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
         """SQLite copies the WAL into the database file, fsync included, inside whichever
-        commit takes the WAL past 1000 pages: a quarter of an ingest's commit time, on the
-        one thread that commits every document. Here a thread with its own connection
+        commit takes the WAL past 1000 pages: about a quarter of an ingest's main thread,
+        the one that commits every document. Here a thread with its own connection
         checkpoints between commits instead (PASSIVE: it never blocks the writer, and
         SQLite runs it without the GIL); automatic checkpoints resume afterwards."""
+        automatic = self._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         checkpointer = connect(self.path)
         stop = threading.Event()
 
@@ -106,7 +105,7 @@ class SQLiteStore(SQLStore):
             stop.set()
             thread.join()
             checkpointer.close()
-            self._db.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+            self._db.execute(f"PRAGMA wal_autocheckpoint = {int(automatic)}")
 
     # -- transactions and migrations ------------------------------------------------------
 
