@@ -20,8 +20,11 @@ def sha256_hex(data: bytes) -> str:
 
 
 class BlobStore:
-    """Writes are atomic (temp file, fsync, rename) and idempotent, so a crash never
-    leaves a truncated blob under its final name and re-ingesting costs one ``stat``."""
+    """Writes are atomic (temp file, rename) and idempotent, so a crash never leaves a
+    truncated blob under its final name and re-ingesting costs one ``stat``. They are
+    durable (fsync) before :meth:`put` returns, or, with ``durable=False``, once
+    :meth:`sync` has been called: ingest writes blobs in its workers and syncs them on its
+    commit thread just before their rows commit, so that no worker waits on a disk."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -46,7 +49,7 @@ class BlobStore:
                 return candidate
         return None
 
-    def put(self, data: bytes, digest: str | None = None) -> str:
+    def put(self, data: bytes, digest: str | None = None, *, durable: bool = True) -> str:
         """Store ``data`` and return its sha256; a blob already present is left alone."""
         digest = digest or sha256_hex(data)
         if self.exists(digest):
@@ -58,12 +61,22 @@ class BlobStore:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.replace(tmp_name, final)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return digest
+
+    def sync(self, digest: str) -> None:
+        """Make a stored blob durable (after ``put(..., durable=False)``). On ext4 and XFS
+        the fsync also commits the journal that holds the blob's rename."""
+        fd = os.open(self.path_for(digest), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def get(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()

@@ -1,13 +1,14 @@
 """Ingest: inputs in, documents stored. Per input: size limit, sha256, duplicate check,
-then in a worker process the blob, extraction + normalization + scan + procurement facts; vendor
-matching in the parent (one index, the store's judgements), then one transaction that
-commits the document with its pages, search index, capture, flags, risk, facts and vendor
-mentions. After each ingest the new notices are linked into the processes they join
-(only those processes are rewritten, not every process of the archive).
+then in a worker process extraction + normalization + scan + procurement facts and the blob;
+vendor matching in the parent (one index, the store's judgements), then one transaction, on
+the parent's commit thread, that commits the document with its pages, search index,
+capture, flags, risk, facts and vendor mentions. After each ingest the new notices are
+linked into the processes they join (only those processes are rewritten, not every process
+of the archive).
 
-Crash safety comes from that order: a blob is written before its document row and blobs
-are idempotent, so after ``kill -9`` a re-run redoes exactly the documents that never
-committed. See docs/storage.md.
+Crash safety comes from that order: a blob is written, and made durable, before its
+document row commits, and blobs are idempotent, so after ``kill -9`` a re-run redoes
+exactly the documents that never committed. See docs/storage.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import itertools
 import multiprocessing
 import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -54,8 +54,12 @@ if TYPE_CHECKING:
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
 # Finished documents are committed together (each whole: never half a document), at most
 # this many or this old; a kill -9 loses at most that much work, which a re-run redoes.
-COMMIT_BATCH = 64
+COMMIT_BATCH = 256
 COMMIT_WAIT_S = 1.0
+# Batches handed to the committer thread and not committed yet, at most: enough to keep it
+# writing while the next batch fills, and a bound on the memory they hold.
+COMMITS_AHEAD = 2
+BLOB_SYNC_THREADS = 8
 RESCAN_BATCH = 256  # documents normalized, then scanned, together
 
 
@@ -160,21 +164,12 @@ def _worker(conn: Connection) -> None:
         return
 
 
-_Queued = tuple[Job, "Future[str]"]
-
-
-def _receive(
-    conn: Connection, jobs: queue.SimpleQueue[_Queued | None], blob_writer: ThreadPoolExecutor
-) -> None:
+def _receive(conn: Connection, jobs: queue.SimpleQueue[Job | None]) -> None:
     """Take jobs off the pipe as soon as the parent sends them, so the parent never blocks
-    on a busy worker (it could not stop that worker's timed-out job while it waits), and
-    start writing their blobs: an fsync takes longer than extracting a notice, so blobs are
-    written ahead, while the documents before them are extracted."""
+    on a busy worker (it could not stop that worker's timed-out job while it waits)."""
     try:
         while True:
-            job: Job = conn.recv()
-            blobs = BlobStore(job.settings.data_dir / "blobs")
-            jobs.put((job, blob_writer.submit(blobs.put, job.data, job.key)))
+            jobs.put(conn.recv())
     except (EOFError, OSError):
         jobs.put(None)
 
@@ -193,15 +188,9 @@ def _serve(conn: Connection) -> None:
         conn.send(f"{type(exc).__name__}: {exc}")
         return
     conn.send(READY)
-    # Blobs are written here rather than in the parent, whose single thread commits every
-    # document, on threads that need the GIL only between system calls: a short switch
-    # interval hands it to them soon instead of after 5 ms of extraction.
-    sys.setswitchinterval(BLOB_SWITCH_INTERVAL_S)
-    blob_writer = ThreadPoolExecutor(BLOB_WRITER_THREADS, thread_name_prefix="blob")
-    jobs: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(conn, jobs, blob_writer), daemon=True).start()
-    while (queued := jobs.get()) is not None:
-        job, blob = queued
+    jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, jobs), daemon=True).start()
+    while (job := jobs.get()) is not None:
         try:
             if ruleset.version != job.ruleset_version:  # rules edited since this worker started
                 ruleset = load_ruleset()
@@ -213,14 +202,15 @@ def _serve(conn: Connection) -> None:
                 ruleset=ruleset,
             )
             # JSON, not a pickle: pydantic rebuilds a model from JSON in Rust, from a
-            # pickle object by object, and the parent is the pipeline's single thread.
+            # pickle object by object, and the parent's main thread reads every result.
             result: bytes | str = processed.__pydantic_serializer__.to_json(processed)
         except Exception as exc:  # an extractor bug must cost one document, not the batch
             result = f"extraction crashed: {type(exc).__name__}: {exc}"
-        # Answer only once the blob is stored: the parent commits the document row on the
-        # answer, and a row must never exist without its blob.
+        # Written before the answer, on which the parent commits the document's row (a row
+        # never exists without its blob); made durable by the parent's commit thread, so
+        # the worker goes on extracting instead of waiting for the disk.
         try:
-            blob.result()
+            BlobStore(job.settings.data_dir / "blobs").put(job.data, job.key, durable=False)
         except OSError as exc:
             result = f"could not store the original bytes: {exc}"
         conn.send((job.key, result))
@@ -234,8 +224,6 @@ READY = "ready"  # a worker's first message: warmed up, waiting for jobs
 # bytes (they wait in the worker's memory).
 PIPELINE_JOBS = 48
 PIPELINE_BYTES = 32 * 1024 * 1024
-BLOB_WRITER_THREADS = 2
-BLOB_SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass
@@ -428,6 +416,102 @@ class _Pending:
     later: list[Origin] = field(default_factory=list)  # same bytes seen again meanwhile
 
 
+@dataclass
+class _Batch:
+    """What one transaction commits (whole documents, captures of documents seen again,
+    input errors) and the progress events to tell once it has."""
+
+    documents: dict[str, NewDocument] = field(default_factory=dict)
+    captures: list[Capture] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    events: list[IngestEvent] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def __len__(self) -> int:
+        return len(self.documents) + len(self.captures) + len(self.errors)
+
+
+class _Committer:
+    """Commits batches, in order, on a thread with a connection of its own
+    (:meth:`Store.reopen`), once their blobs are durable. SQLite, psycopg and fsync let go
+    of the GIL while they write, so the ingest's main thread goes on reading inputs,
+    sending jobs and reading results: when it also committed, it was the pipeline's limit
+    and the workers waited on it. A batch's blobs are fsynced from when it is handed over,
+    on a thread of their own, while the batches before it commit."""
+
+    def __init__(self, store: Store, blobs: BlobStore) -> None:
+        self._writer = store.reopen()
+        self._blobs = blobs
+        self._syncing = ThreadPoolExecutor(BLOB_SYNC_THREADS, thread_name_prefix="blob-sync")
+        self._todo: queue.Queue[tuple[_Batch, list[Future[None]]] | None] = queue.Queue(
+            COMMITS_AHEAD
+        )
+        self._done: queue.SimpleQueue[_Batch] = queue.SimpleQueue()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._commit, name="ingest-commit", daemon=True)
+        self._thread.start()
+
+    def _commit(self) -> None:
+        try:
+            with self._writer.bulk_writes():
+                while (queued := self._todo.get()) is not None:
+                    batch, durable = queued
+                    if self._failure is not None:
+                        continue  # keep taking batches: the main thread never blocks on put
+                    try:
+                        for part in durable:
+                            part.result()
+                        self._writer.add_documents(list(batch.documents.values()), batch.captures)
+                        for error in batch.errors:
+                            self._writer.record_error(error)
+                    except BaseException as exc:  # raised in the main thread, see committed()
+                        self._failure = exc
+                    else:
+                        self._done.put(batch)
+        finally:
+            self._writer.close()
+
+    def submit(self, batch: _Batch) -> None:
+        self._raise_failure()
+        # fsyncs in parallel: one at a time, a disk shared with the commits was slower than
+        # them (a blob's fsync took up to several milliseconds)
+        doc_ids = list(batch.documents)
+        durable = [
+            self._syncing.submit(self._sync, doc_ids[part::BLOB_SYNC_THREADS])
+            for part in range(min(BLOB_SYNC_THREADS, len(doc_ids)))
+        ]
+        self._todo.put((batch, durable))  # waits while COMMITS_AHEAD batches wait
+
+    def _sync(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:  # written by the workers, not fsynced there
+            self._blobs.sync(doc_id)
+
+    def committed(self) -> list[_Batch]:
+        """The batches committed since the last call, in order."""
+        self._raise_failure()
+        done: list[_Batch] = []
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                return done
+
+    def close(self) -> list[_Batch]:
+        """Wait for every submitted batch; the ones committed since :meth:`committed`."""
+        self.stop()
+        return self.committed()
+
+    def stop(self) -> None:
+        """Let the thread commit what it was handed, and end."""
+        self._todo.put(None)
+        self._thread.join()
+        self._syncing.shutdown()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+
 class _Vendors:
     """The vendor index and the store's judgements, loaded once per ingest or re-scan."""
 
@@ -461,31 +545,27 @@ class _Ingest:
     ) -> None:
         self.settings = settings
         self.ruleset_version = ruleset_version
-        self.store = store
+        self.store = store  # read here; written only by the committer
         self.vendors = vendors
         self.blobs = BlobStore(settings.data_dir / "blobs")
         self.progress = progress
         self.summary = IngestSummary()
         self.pending: dict[str, _Pending] = {}
-        # Finished documents waiting for the next commit, and captures of their duplicates.
-        self.batch: dict[str, NewDocument] = {}
-        self.batch_captures: list[Capture] = []
-        self.batch_events: list[IngestEvent] = []
-        self.batch_started = 0.0
+        self.batch = _Batch()
+        # Documents of batches handed to the committer and not committed yet: the store
+        # cannot see them, but a duplicate of one must still be told from a new document.
+        self.committing: dict[str, NewDocument] = {}
+        self.committer = _Committer(store, self.blobs)
 
     def report(
         self, origin: Origin, outcome: Outcome, doc_id: str | None, detail: str | None
     ) -> None:
-        """Tell the progress callback, once the outcome is committed: events about a
-        document in the uncommitted batch wait for :meth:`flush`."""
+        """Tell the progress callback, once the batch holding the outcome is committed."""
         event = IngestEvent(label=origin.label, outcome=outcome, doc_id=doc_id, detail=detail)
-        if doc_id is not None and doc_id in self.batch:
-            self.batch_events.append(event)
-        elif self.progress is not None:
-            self.progress(event)
+        self.batch.events.append(event)
 
     def fail(self, origin: Origin, reason: str, doc_id: str | None = None) -> None:
-        self.store.record_error(
+        self.batch.errors.append(
             InputError(
                 source=origin.source, member=origin.member, reason=reason, at=datetime.now(UTC)
             )
@@ -493,20 +573,23 @@ class _Ingest:
         self.summary.failed.append(Failure(source=origin.label, reason=reason))
         self.report(origin, Outcome.FAILED, doc_id, reason)
 
-    def duplicate(self, origin: Origin, doc_id: str, size: int, media_type: str | None) -> None:
-        capture = origin.capture(doc_id, size, media_type)
-        if doc_id in self.batch:
-            self.batch_captures.append(capture)
-            record = self.batch[doc_id].record
-        else:
-            self.store.add_capture(capture)
-            record = self.store.document(doc_id)
+    def known(self, doc_id: str) -> DocumentRecord | None:
+        """The record of a document committed or on its way to be, or None."""
+        new = self.batch.documents.get(doc_id) or self.committing.get(doc_id)
+        if new is not None:
+            return new.record
+        return self.store.document(doc_id) if self.store.has_document(doc_id) else None
+
+    def duplicate(
+        self, origin: Origin, record: DocumentRecord, size: int, media_type: str | None
+    ) -> None:
+        self.batch.captures.append(origin.capture(record.id, size, media_type))
         if record.status is ExtractionStatus.FAILED:
             # Seen before and unreadable then: still a failure the user should hear about.
-            self.fail(origin, record.error or "document could not be read", doc_id)
-            return
-        self.summary.duplicate += 1
-        self.report(origin, Outcome.DUPLICATE, doc_id, None)
+            self.fail(origin, record.error or "document could not be read", record.id)
+        else:
+            self.summary.duplicate += 1
+            self.report(origin, Outcome.DUPLICATE, record.id, None)
 
     def accept(self, item: Input, pool: WorkerPool) -> None:
         """Handle one input now, or hand it to a worker (the pool has an idle one)."""
@@ -527,8 +610,8 @@ class _Ingest:
         if doc_id in self.pending:
             self.pending[doc_id].later.append(origin)
             return
-        if doc_id in self.batch or self.store.has_document(doc_id):
-            self.duplicate(origin, doc_id, len(data), item.media_type)
+        if (record := self.known(doc_id)) is not None:
+            self.duplicate(origin, record, len(data), item.media_type)
             return
         media_type = item.media_type or UNKNOWN_MEDIA_TYPE
         self.pending[doc_id] = _Pending(origin, len(data), media_type, data)
@@ -578,9 +661,7 @@ class _Ingest:
             error=extraction.error,
             extracted_at=datetime.now(UTC),
         )
-        if not self.batch:
-            self.batch_started = time.monotonic()
-        self.batch[doc_id] = NewDocument(
+        self.batch.documents[doc_id] = NewDocument(
             record=record,
             pages=[
                 StoredPage(number=p.number, text=p.text, normalized=n, ocr=p.ocr)
@@ -603,23 +684,37 @@ class _Ingest:
                 s.by_risk[scan.risk.value] = s.by_risk.get(scan.risk.value, 0) + 1
             self.report(pending.origin, Outcome.NEW, doc_id, extraction.status.value)
         for origin in pending.later:
-            self.duplicate(origin, doc_id, pending.size, extraction.media_type)
+            self.duplicate(origin, record, pending.size, extraction.media_type)
         if len(self.batch) >= COMMIT_BATCH:
             self.flush()
 
     def flush_if_due(self) -> None:
-        """Commit a batch that has waited long enough (inputs may arrive slowly: URLs)."""
-        if self.batch and time.monotonic() - self.batch_started > COMMIT_WAIT_S:
+        """Commit a batch that has waited long enough (inputs may arrive slowly: URLs), and
+        tell what has been committed meanwhile."""
+        if self.batch and time.monotonic() - self.batch.started > COMMIT_WAIT_S:
             self.flush()
+        else:
+            self.tell(self.committer.committed())
 
     def flush(self) -> None:
-        """Commit the finished documents: each one whole, all in one transaction."""
-        if self.batch:
-            self.store.add_documents(list(self.batch.values()), self.batch_captures)
-            events = self.batch_events
-            self.batch, self.batch_captures, self.batch_events = {}, [], []
+        """Hand the batch to the committer: each document whole, all in one transaction."""
+        if self.batch or self.batch.events:
+            self.committer.submit(self.batch)
+            self.committing.update(self.batch.documents)
+            self.batch = _Batch()
+        self.tell(self.committer.committed())
+
+    def close(self) -> None:
+        """Commit what is left and wait for it."""
+        self.flush()
+        self.tell(self.committer.close())
+
+    def tell(self, committed: list[_Batch]) -> None:
+        for batch in committed:
+            for doc_id in batch.documents:
+                del self.committing[doc_id]
             if self.progress is not None:
-                for event in events:
+                for event in batch.events:
                     self.progress(event)
 
 
@@ -630,24 +725,24 @@ def ingest(
     Then the new notices are linked into processes."""
     from .detect import load_ruleset
 
-    run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
     pool = worker_pool(settings)
+    run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
     try:
-        with store.bulk_writes():
-            for item in inputs:
-                while not pool.has_room:
-                    for doc_id, result in pool.results():
-                        run.finish(doc_id, result)
-                run.accept(item, pool)
-                run.flush_if_due()
-            while pool.busy:
+        for item in inputs:
+            while not pool.has_room:
                 for doc_id, result in pool.results():
                     run.finish(doc_id, result)
-            run.flush()
+            run.accept(item, pool)
+            run.flush_if_due()
+        while pool.busy:
+            for doc_id, result in pool.results():
+                run.finish(doc_id, result)
+        run.close()
         # Also when nothing was new: a run killed before this point left its notices unlinked.
         store.link_new_notices()
     except BaseException:
         _discard_pool()  # its workers may still hold jobs of this batch
+        run.committer.stop()  # what it was handed is committed: whole documents
         raise
     return run.summary
 

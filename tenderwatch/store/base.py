@@ -270,6 +270,11 @@ class Store(Protocol):
         """Record a capture; False when this exact capture was already stored."""
         ...
 
+    def reopen(self) -> Store:
+        """Another store on the same database with a connection of its own, for a thread
+        that writes while this one reads (an ingest commits on a thread of its own)."""
+        ...
+
     def bulk_writes(self) -> AbstractContextManager[None]:
         """Around many write transactions in a row (an ingest): lets the backend defer
         housekeeping that would otherwise run inside some of those commits."""

@@ -104,6 +104,9 @@ class PostgresStore(SQLStore):
     def close(self) -> None:
         self._db.close()
 
+    def reopen(self) -> PostgresStore:
+        return PostgresStore(self.url)
+
     # -- transactions and migrations ------------------------------------------------------
 
     @contextmanager

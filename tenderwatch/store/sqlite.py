@@ -81,6 +81,9 @@ class SQLiteStore(SQLStore):
     def close(self) -> None:
         self._db.close()
 
+    def reopen(self) -> SQLiteStore:
+        return SQLiteStore(self.path)
+
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
         """SQLite copies the WAL into the database file, fsync included, inside whichever

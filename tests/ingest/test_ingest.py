@@ -3,9 +3,12 @@ from __future__ import annotations
 import io
 import os
 import signal
+import sqlite3
 import time
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from tenderwatch.blobs import BlobStore
 from tenderwatch.ingest import ingest, worker_pool
@@ -261,3 +264,26 @@ def test_dead_workers_are_replaced(folder, settings, store, make_notice):
     summary, _ = run([folder], settings, store)
     assert (summary.new, summary.failed) == (3, [])
     assert not set(pids) & set(worker_pool(settings).pids)
+
+
+def test_a_failed_commit_stops_the_ingest_and_keeps_whole_documents(
+    tmp_path, settings, store, make_notice
+):
+    # Commits run on a thread of their own; a database that refuses a write must still
+    # stop the ingest with that error, and leave only whole documents behind.
+    store._db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN new.text LIKE '%第7号%'"
+        " BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(10):
+        (folder / f"{n}.html").write_bytes(make_notice(n))
+    with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
+        run([folder], settings, store)
+    stats = store.stats()
+    assert stats.documents == stats.pages == stats.captures  # nothing half stored
+    store._db.execute("DROP TRIGGER refuse")
+    summary, _ = run([folder], settings, store)
+    assert summary.new == 10 - stats.documents and summary.failed == []
+    assert store.stats().documents == 10

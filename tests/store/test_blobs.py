@@ -42,3 +42,13 @@ def test_hostile_digest_is_refused(tmp_path):
     blobs = BlobStore(tmp_path)
     with pytest.raises(ValueError, match="not a sha256"):
         blobs.path_for("../../etc/passwd".ljust(64, "a"))
+
+
+def test_a_blob_written_for_a_later_sync_is_stored_whole(tmp_path):
+    blobs = BlobStore(tmp_path)
+    digest = blobs.put(b"synced by the commit thread", durable=False)
+    assert blobs.get(digest) == b"synced by the commit thread"
+    blobs.sync(digest)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [digest]
+    with pytest.raises(FileNotFoundError):
+        blobs.sync(sha256_hex(b"never stored"))  # a row must not commit without its blob
