@@ -7,8 +7,9 @@ same files in one process, which is the floor no ingest can beat.
 
 The corpus and the archive go under bench/out/ (git-ignored); the corpus is reused when it
 already exists, the previous run's archive is deleted once this run is measured (on a
-filesystem without a journal, leave a few minutes between runs: see main). Worker start-up (imports and rule-set compile, once per process) is timed
-separately from the steady-state rate.
+filesystem without a journal, leave a few minutes between runs: see main). Worker start-up
+(imports and rule-set compile, once per process) is timed separately from the steady-state
+rate.
 """
 
 from __future__ import annotations

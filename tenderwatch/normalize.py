@@ -151,11 +151,13 @@ class Normalized:
             # ``start`` is the original's character with as many others before it.
             before = start - text.count(" ", 0, start)
             first = self._counted(before, 0, 0)
-            last = self._counted(
-                before + end - 1 - start - text.count(" ", start, end - 1),
-                before,
-                first,
-            )
+            inside = end - start - text.count(" ", start, end)
+            quoted = self._original[first : first + inside]
+            if quoted.split() == [quoted]:
+                # No whitespace in the original either (most spans: a term): those are
+                # the characters, one for one. split() checks that in one call.
+                return first, first + inside
+            last = self._counted(before + inside - 1, before, first)
             return first, last + 1
         return self._start(start), self._end(end)
 

@@ -4,6 +4,7 @@ atoms hit (see logic.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
@@ -107,6 +108,12 @@ class CompiledRule:
         return _clauses(self.match)
 
     @cached_property
+    def find_atoms(self) -> frozenset[int]:
+        """The atoms whose hits the second pass collects to evaluate this rule (atoms
+        absent from the document have none: no need to intersect with the first pass)."""
+        return self.atoms | self.exclude_atoms
+
+    @cached_property
     def needs_check(self) -> bool:
         """False where any one atom of the rule being present makes it possible."""
         return self.clauses != ((self.atoms,),)
@@ -119,13 +126,23 @@ class Program:
 
     @cached_property
     def _rules_by_atom(self) -> dict[int, tuple[int, ...]]:
+        """The rules each atom's presence may make candidates. A rule that needs a check is
+        listed under the atoms of the first group of each of its clauses only: no clause
+        holds without its first group. The first pattern of a `near` is the specific one in
+        the bundled rules (维吾尔, 斋月), the second the generic one (识别, 预警) that a
+        camera tender holds anyway: such documents no longer touch the rule at all."""
         index: dict[int, list[int]] = {}
         for position, rule in enumerate(self.rules):
-            for atom in rule.atoms:
+            keys = (
+                frozenset().union(*(clause[0] for clause in rule.clauses))
+                if rule.needs_check
+                else rule.atoms
+            )
+            for atom in keys:
                 index.setdefault(atom, []).append(position)
         return {atom: tuple(positions) for atom, positions in index.items()}
 
-    def candidates(self, present: set[int] | frozenset[int]) -> list[CompiledRule]:
+    def candidates(self, present: AbstractSet[int]) -> list[CompiledRule]:
         """Rules that can match given the atoms present in a document, in rule-set order."""
         # Runs per document: set-up and checks in C where it can, and no check at all for
         # rules that any one of their atoms makes possible.

@@ -51,7 +51,7 @@ def compiled(
         program = ruleset.cache.get("program")
         if program is None:
             program = ruleset.cache["program"] = compile_ruleset(ruleset)
-        found_by = MATCHERS.get(name)(program.atoms, cache_dir(settings))
+        found_by = MATCHERS.get(name)(program, cache_dir(settings))
         entry = ruleset.cache[name] = (program, found_by)
     return entry
 
@@ -95,7 +95,7 @@ class _Scanner:
         normalized = normalized or normalize(original)
         text = normalized.text
         present = self.found_by.present(text)
-        candidates = self.program.candidates(present) if present else ()
+        candidates = self.program.candidates(present.keys()) if present else ()
         if not candidates:  # most documents: nothing to evaluate
             return self.nothing
         complete = True
@@ -108,8 +108,7 @@ class _Scanner:
                 flags.append(self._flag(candidate, span, original, normalized, page_of))
         if evaluated:
             # Atoms only in exclusions are not in the first pass: looked for here, wherever.
-            needed = frozenset().union(*(r.atoms for r in evaluated)) & present
-            needed = needed.union(*(r.exclude_atoms for r in evaluated))
+            needed = [rule.find_atoms for rule in evaluated]
             hits, complete = self.found_by.find(text, self.max_hits, needed)
             segments = Segments(original, normalized.to_original)
             for compiled_rule, spans in evaluate(evaluated, hits, segments):
@@ -160,19 +159,16 @@ def _flag_order(flag: Flag) -> tuple[int, int, str]:
     return flag.start, flag.end, flag.rule
 
 
-def _first_page(_offset: int) -> int:
-    return 1
-
-
 def _text_pages(text: str) -> Callable[[int], int]:
     """Page numbers of offsets in plain text, where form feeds separate pages."""
-    if PAGE_SEPARATOR not in text:
-        return _first_page
     breaks: list[int] = []
 
     def page_of(offset: int) -> int:
-        if not breaks:  # found on the first flag only: most documents have none
-            breaks.extend(m.start() for m in re.finditer(PAGE_SEPARATOR, text))
+        # Found on the first flag only: most documents raise none, and looking for a form
+        # feed in every one of them would cost a pass over its text.
+        if not breaks:
+            if PAGE_SEPARATOR in text:
+                breaks.extend(m.start() for m in re.finditer(PAGE_SEPARATOR, text))
             breaks.append(len(text))
         return bisect_left(breaks, offset) + 1
 

@@ -4,7 +4,10 @@ A context signal is context, not evidence: a document quotes it once, by its fir
 evidence span (the union of its hits that overlap the earliest one). For a signal that is
 a plain any-of without exclusions that span is found here, directly in the text: each atom
 present in the document (the first pass says which) is searched for up to its first match,
-and the longest match of each at every position inside the span extends it. A camera
+and the longest match of each at every position inside the span extends it. The first pass
+also says where each atom's first match ends (in UTF-8 bytes: at least four times the
+characters): a search starts the atom's longest match before a quarter of that, which skips
+three quarters of the Chinese text before the match without converting any offset. A camera
 tender names 摄像机 in every row of its item table; the second pass would report every one
 of those hits only for all but the first to be dropped.
 
@@ -15,7 +18,9 @@ compare it with every hit, found atom by atom, and flags across both matchers).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from re import _parser  # type: ignore[attr-defined]
 
 import regex
 
@@ -38,8 +43,9 @@ class _Literal:
             return False
         return not (self.bounded_end and end < len(text) and is_word_char(text[end]))
 
-    def first(self, text: str) -> int | None:
-        start = text.find(self.text)
+    def first(self, text: str, end: int) -> int | None:
+        # No occurrence ends before character ``end``, and all are as long as the literal.
+        start = text.find(self.text, max(0, end - len(self.text)))
         while start >= 0 and not self._bounded(text, start):
             start = text.find(self.text, start + 1)
         return None if start < 0 else start
@@ -50,15 +56,32 @@ class _Literal:
         return None
 
 
+def _longest_match(pattern: str) -> int | None:
+    """The most characters a match of ``pattern`` can span, where the standard library's
+    parser reads the pattern and the number is bounded (None: unknown)."""
+    try:
+        width: int = _parser.parse(pattern, re.IGNORECASE | re.ASCII).getwidth()[1]
+    except (re.error, RecursionError, OverflowError):
+        return None
+    return width if width < _UNBOUNDED else None
+
+
+# Widths from here on mean "unbounded" (the parser's own limit is 2**64).
+_UNBOUNDED = 1 << 16
+
+
 class _Regex:
     def __init__(self, atom: Atom) -> None:
         # Leftmost start: any match semantics will do, and the default one is the fastest;
         # the longest match at a position needs POSIX.
         self._search = regex.compile(atom.pattern, REGEX_FLAGS & ~regex.POSIX)
         self._longest = regex.compile(atom.pattern, REGEX_FLAGS)
+        self._width = _longest_match(atom.pattern)
 
-    def first(self, text: str) -> int | None:
-        found = self._search.search(text)
+    def first(self, text: str, end: int) -> int | None:
+        # The leftmost match ends at or after character ``end`` (no match ends before it)
+        # and is at most _width long: the search starts there, not at the text's start.
+        found = self._search.search(text, 0 if self._width is None else max(0, end - self._width))
         return None if found is None else found.start()
 
     def end_at(self, text: str, start: int) -> int | None:
@@ -79,13 +102,18 @@ class FirstQuote:
             for atom in sorted(rule.atoms)
         }
 
-    def span(self, text: str, present: set[int] | frozenset[int]) -> Span | None:
-        """None: no match (an ASCII literal present only inside a longer word)."""
+    def span(self, text: str, present: dict[int, int]) -> Span | None:
+        """The span in ``text``, given the first pass over it (Matcher.present: the atoms
+        that occur, each with where its first match ends, in bytes or characters; in
+        characters, at least a quarter of that). Each search starts a match's length before
+        that: in a Chinese notice, after three quarters of the text before it, without
+        converting offsets. None: no match (an ASCII literal present only inside a longer
+        word)."""
         atoms = self._atoms
         firsts = [
-            (first, finder)
-            for finder in map(atoms.__getitem__, atoms.keys() & present)
-            if (first := finder.first(text)) is not None
+            (first, atoms[atom])
+            for atom in atoms.keys() & present.keys()
+            if (first := atoms[atom].first(text, present[atom] // 4)) is not None
         ]
         if not firsts:
             return None

@@ -13,6 +13,7 @@ import yaml
 from tenderwatch.detect import RuleSet, load_ruleset, scan, scan_many, scan_text, scan_texts
 from tenderwatch.detect.compiler import AnyOf, AtomKind, Leaf, Node
 from tenderwatch.detect.engine import compiled
+from tenderwatch.detect.matchers import MATCHERS
 from tenderwatch.model import Extraction, Page
 from tenderwatch.normalize import normalize
 
@@ -134,3 +135,39 @@ def test_first_pass_skips_atoms_only_in_exclusions(bundled: RuleSet, matcher: st
         present = found_by.present(f"{atom.pattern}。{matching.pattern}")
         assert matching.id in present
         assert atom.id not in present, atom
+
+
+@pytest.mark.skipif(len(MATCHERS) < 2, reason="only one matcher available here")
+def test_second_pass_per_rule_agrees_across_matchers(bundled: RuleSet) -> None:
+    # Hyperscan scans one database per evaluated rule; atoms that two rules share (the
+    # ethnic terms of ethnic.alert.*) must be collected once, as the python matcher does.
+    program, _ = compiled(bundled)
+    found_by = {name: compiled(bundled, name)[1] for name in MATCHERS.names()}
+    evaluated = [rule for rule in program.rules if not rule.quoted_once]
+    shared = [
+        (a, b)
+        for i, a in enumerate(evaluated)
+        for b in evaluated[i + 1 :]
+        if a.find_atoms & b.find_atoms
+    ]
+    assert shared
+    rng = random.Random(5)
+    texts = _labelled_texts() + _notices(40, seed=5)
+    for _ in range(300):
+        text = normalize(rng.choice(texts) + rng.choice(CLAUSES) + rng.choice(texts)).text
+        rules = [rule.find_atoms for rule in rng.choice(shared)]
+        rules += [rule.find_atoms for rule in rng.sample(evaluated, rng.randint(0, 2))]
+        found = [matcher.find(text, 1_000_000, rules) for matcher in found_by.values()]
+        assert all(f == found[0] for f in found[1:]), text
+        assert found[0][1]
+
+
+def test_hit_limit_counts_the_hits_of_every_rule(bundled: RuleSet, matcher: str) -> None:
+    # The limit is on the hits of one document, not of each rule's database.
+    program, found_by = compiled(bundled, matcher)
+    rules = [rule.find_atoms for rule in program.rules if rule.rule.id.startswith("ethnic.alert.")]
+    text = normalize("维吾尔族人员聚集预警。" * 3).text
+    hits, complete = found_by.find(text, 1_000_000, rules)
+    total = sum(len(spans) for spans in hits.values())
+    assert complete and total > 4
+    assert not found_by.find(text, total - 1, rules)[1]

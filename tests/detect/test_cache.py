@@ -28,7 +28,7 @@ def _scan(cache: Path) -> tuple[RuleSet, object]:
 def test_second_process_loads_the_database_from_disk(tmp_path: Path) -> None:
     _, first = _scan(tmp_path)
     files = sorted(tmp_path.glob("hyperscan-*.db"))
-    assert len(files) == 2  # the full database and the presence database
+    assert len(files) == 2  # the presence database and the per-rule ones (second pass)
     stamps = [f.stat().st_mtime_ns for f in files]
     _, second = _scan(tmp_path)
     assert second == first

@@ -13,7 +13,7 @@ from tenderwatch.detect.compiler import Atom, AtomKind, is_word_char
 from tenderwatch.detect.engine import compiled
 from tenderwatch.detect.examples import check_examples
 from tenderwatch.detect.matchers import MATCHERS, REGEX_FLAGS, matcher_name
-from tenderwatch.detect.signals import first_quotes
+from tenderwatch.detect.signals import _longest_match, _Regex, first_quotes
 from tenderwatch.model import Extraction, Page, Risk
 from tenderwatch.normalize import normalize
 from tenderwatch.settings import Settings
@@ -222,6 +222,34 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
         assert all(r == results[0] for r in results[1:]), text
     flags = scan_text("人脸识别，" + "." * 999 + "视频监控点位", bundled).flags
     assert "视频监控点位" in {f.text for f in flags}  # 监控点位 overlaps 视频监控
+
+
+@pytest.mark.parametrize(
+    ("pattern", "width"),
+    [("视频监控|摄像机", 4), (r"tesla\s?[tpva]\d{1,3}", 10), ("a.*b", None), (r"\p{Han}", None)],
+)
+def test_regex_quotes_know_their_longest_match(pattern: str, width: int | None) -> None:
+    # None: unbounded, or a pattern only the regex module reads; its search starts at 0.
+    assert _longest_match(pattern) == width
+
+
+def test_quote_search_starts_a_match_length_before_the_first_end() -> None:
+    # The earliest-ending match (an inner "b") is not the leftmost one (the long one around
+    # it): the search must still start early enough to find the long one. Matchers give
+    # the first end in bytes, read as a quarter of that in characters: any bound at or
+    # before the earliest end.
+    pattern = "b|ab{1,5}c|x"
+    finder = _Regex(Atom(0, AtomKind.REGEX, pattern, "test"))
+    rng = random.Random(3)
+    for _ in range(300):
+        text = "".join(rng.choice("abcxy") for _ in range(rng.randint(1, 30)))
+        ends = [m.end() for m in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True)]
+        if ends:
+            leftmost = min(
+                m.start() for m in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True)
+            )
+            for bound in range(min(ends) + 1):
+                assert finder.first(text, bound) == leftmost, (text, bound)
 
 
 def test_matcher_is_chosen_by_setting(ruleset: RuleSet) -> None:
