@@ -4,6 +4,8 @@ same files in one process, which is the floor no ingest can beat.
 
     .venv/bin/python bench/bench_ingest.py --docs 10000
     .venv/bin/python bench/bench_ingest.py --docs 100000      # memory stays flat?
+    .venv/bin/python bench/bench_ingest.py --docs 10000 \
+        --onto bench/out/ingest-archive-100000/tenderwatch.db   # the rate at 100k-110k
 
 The corpus and the archive go under bench/out/ (git-ignored); the corpus is reused when it
 already exists, the previous run's archive is deleted once this run is measured (on a
@@ -20,6 +22,7 @@ import os
 import random
 import resource
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -57,14 +60,16 @@ FILLER = (
 )
 
 
-def generate(folder: Path, docs: int) -> None:
+def generate(folder: Path, docs: int, start: int = 0) -> None:
+    """Notices numbered ``start`` to ``start + docs - 1`` (the number is in the text, so
+    notices of different numbers are different documents)."""
     if folder.is_dir() and sum(1 for _ in folder.rglob("*.html")) == docs:
         return
     shutil.rmtree(folder, ignore_errors=True)
-    rng = random.Random(42)
-    for n in range(docs):
+    rng = random.Random(42 + start)
+    for n in range(start, start + docs):
         sub = folder / f"{n // 1000:04d}"
-        if n % 1000 == 0:
+        if not sub.is_dir():
             sub.mkdir(parents=True)
         page = PAGE.format(
             n=n,
@@ -107,11 +112,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
+    parser.add_argument(
+        "--onto",
+        type=Path,
+        help="ingest into a copy of this tenderwatch.db (e.g. a 100k run's) instead of a fresh "
+        "archive: the rate at that size; the notices are numbered after the ones it holds",
+    )
     args = parser.parse_args()
 
-    corpus = OUT / f"ingest-corpus-{args.docs}"
-    generate(corpus, args.docs)
-    archive = OUT / f"ingest-archive-{args.docs}"
+    start = 0
+    if args.onto is not None:
+        with sqlite3.connect(args.onto) as held:
+            start = held.execute("SELECT count(*) FROM documents").fetchone()[0]
+    suffix = f"{start}+{args.docs}" if start else f"{args.docs}"
+    corpus = OUT / f"ingest-corpus-{suffix}"
+    generate(corpus, args.docs, start)
+    archive = OUT / f"ingest-archive-{suffix}"
     # The last run's archive (as many blobs as documents) is deleted after this run, not
     # before it: ext4 without a journal (this VM's root filesystem) skips inodes freed in
     # the last minutes when it allocates new ones, and creating the new archive's files
@@ -142,6 +158,9 @@ def main() -> None:
     warm_store.close()
     startup = time.perf_counter() - start
 
+    if args.onto is not None:  # blobs are not copied: new documents never read them
+        archive.mkdir(parents=True)
+        shutil.copyfile(args.onto, archive / "tenderwatch.db")
     store = SQLiteStore(archive / "tenderwatch.db")
     pids = worker_pool(settings).pids
     cpu_before = time.process_time(), sum(_cpu_s(pid) for pid in pids), time.thread_time()
