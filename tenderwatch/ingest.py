@@ -698,7 +698,7 @@ class _Ingest:
 
     def flush(self) -> None:
         """Hand the batch to the committer: each document whole, all in one transaction."""
-        if self.batch or self.batch.events:
+        if self.batch:
             self.committer.submit(self.batch)
             self.committing.update(self.batch.documents)
             self.batch = _Batch()
