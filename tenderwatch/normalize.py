@@ -90,10 +90,10 @@ class Normalized:
     """
 
     __slots__ = (
+        "_flat",
         "_more",
         "_original",
         "_segments",
-        "_spaces",
         "_starts",
         "original_length",
         "text",
@@ -112,7 +112,8 @@ class Normalized:
         # space, or one character replaced by another (the fast path of normalize):
         # spans that start and end on other characters are then mapped by counting.
         self._original = original
-        self._spaces: list[str] | None = None  # the kinds of whitespace in it
+        # The original with every kind of whitespace in it made a space (see _counted).
+        self._flat: str | None = None
         # Segments found so far, and their n_start for bisect; most texts never need any.
         self._segments: list[Segment] = _NONE_YET
         self._starts: list[int] = _NONE_YET
@@ -166,21 +167,18 @@ class Normalized:
         it, searched from ``offset``, which has ``known`` (at most ``others``) before it.
         Found by counting whitespace in C, a stretch at a time: each stretch is as long as
         the whitespace found in the one before, so few are needed."""
-        original = self._original
-        assert original is not None
-        spaces = self._spaces
-        if spaces is None:
-            spaces = self._spaces = [space for space in _FAST_SPACES if space in original]
+        flat = self._flat
+        if flat is None:
+            assert self._original is not None
+            flat = self._original
+            for space in _FAST_SPACES[1:]:  # all but the space itself; once per text
+                flat = flat.replace(space, " ")
+            self._flat = flat
         position = offset + others - known
         end = offset
-        while True:
-            found = 0
-            for space in spaces:
-                found += original.count(space, end, position)
-            if not found:
-                break
+        while found := flat.count(" ", end, position):
             end, position = position, position + found
-        while original[position] in _FAST_SPACES:
+        while flat[position] == " ":
             position += 1
         return position
 

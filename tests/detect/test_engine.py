@@ -13,7 +13,7 @@ from tenderwatch.detect.compiler import Atom, AtomKind, is_word_char
 from tenderwatch.detect.engine import compiled
 from tenderwatch.detect.examples import check_examples
 from tenderwatch.detect.matchers import MATCHERS, REGEX_FLAGS, matcher_name
-from tenderwatch.detect.signals import _longest_match, _Regex, first_quotes
+from tenderwatch.detect.signals import _first_characters, _longest_match, _Regex, first_quotes
 from tenderwatch.model import Extraction, Page, Risk
 from tenderwatch.normalize import normalize
 from tenderwatch.settings import Settings
@@ -231,6 +231,39 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
 def test_regex_quotes_know_their_longest_match(pattern: str, width: int | None) -> None:
     # None: unbounded, or a pattern only the regex module reads; its search starts at 0.
     assert _longest_match(pattern) == width
+
+
+@pytest.mark.parametrize(
+    ("pattern", "starts"),
+    [
+        ("人脸(?:识别|比对)|面部", "人面"),
+        (r"(?:ga|g)?\d{2}|\bds-", "gG0123456789dD"),
+        (r"ab*c|[x-z]", "aAxXyYzZ"),
+        # unknown: \s, a negated set, an optional start, a POSIX class and a fuzzy count
+        # (the standard library reads those two as other sets and text)
+        (r"\s?a", None),
+        ("[^a]b", None),
+        ("a?", None),
+        ("[[:alpha:]]x", None),
+        ("(?:ab){e<=1}", None),
+    ],
+)
+def test_regex_quotes_know_what_their_matches_start_with(pattern: str, starts: str | None) -> None:
+    assert _first_characters(pattern) == (None if starts is None else frozenset(starts))
+
+
+def test_first_characters_hold_for_every_match() -> None:
+    # A span is extended only at positions with such a character: one left out would end
+    # a quote early.
+    patterns = [r"b|ab{1,5}c|x", r"(?:ab|c)+d?|y\d", r"[a-c]{2}|\bx[yz]?"]
+    rng = random.Random(5)
+    for pattern in patterns:
+        starts = _first_characters(pattern)
+        assert starts is not None
+        for _ in range(200):
+            text = "".join(rng.choice("abcdxyzABXY1 ") for _ in range(rng.randint(1, 30)))
+            for found in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True):
+                assert text[found.start()] in starts, (pattern, text, found)
 
 
 def test_quote_search_starts_a_match_length_before_the_first_end() -> None:
