@@ -46,14 +46,12 @@ def compiled(
     (and, for hyperscan, kept on disk across processes)."""
     settings = settings or _default_settings()
     name = matcher_name(matcher or settings.detect_matcher)
-    entry = ruleset.cache.get(name)
-    if entry is None:
-        program = ruleset.cache.get("program")
-        if program is None:
-            program = ruleset.cache["program"] = compile_ruleset(ruleset)
-        found_by = MATCHERS.get(name)(program, cache_dir(settings))
-        entry = ruleset.cache[name] = (program, found_by)
-    return entry
+
+    def build() -> tuple[Program, Matcher]:
+        program = ruleset.cached("program", lambda: compile_ruleset(ruleset))
+        return program, MATCHERS.get(name)(program, cache_dir(settings))
+
+    return ruleset.cached(name, build)
 
 
 # Validated construction straight from the compiled validator: pydantic's own __init__ adds a
@@ -74,20 +72,20 @@ class _Scanner:
         self.program, self.found_by = compiled(
             ruleset, matcher or settings.detect_matcher, settings
         )
-        quotes: dict[str, FirstQuote] | None = ruleset.cache.get("quotes")
-        if quotes is None:
-            quotes = ruleset.cache["quotes"] = first_quotes(self.program.rules, self.program.atoms)
-        self.quotes = quotes
-        self.version = ruleset.version
+        program = self.program
+        self.quotes: dict[str, FirstQuote] = ruleset.cached(
+            "quotes", lambda: first_quotes(program.rules, program.atoms)
+        )
+        self.version = version = ruleset.version
         self.max_hits = settings.detect_max_hits
         # Most documents raise nothing: they share one result per rule set instead of
         # building one each (results are read, stored and sent, never changed in place).
-        nothing: ScanResult | None = ruleset.cache.get("nothing")
-        if nothing is None:
-            nothing = ruleset.cache["nothing"] = _new_result(
-                {"risk": Risk.NONE, "flags": [], "reasons": [], "ruleset_version": self.version}
-            )
-        self.nothing = nothing
+        self.nothing: ScanResult = ruleset.cached(
+            "nothing",
+            lambda: _new_result(
+                {"risk": Risk.NONE, "flags": [], "reasons": [], "ruleset_version": version}
+            ),
+        )
 
     def scan(
         self, original: str, page_of: Callable[[int], int], normalized: Normalized | None

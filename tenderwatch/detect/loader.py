@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import ValidationError
@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from .schema import NODE_KINDS, AllNode, AnyNode, NearNode, PatternNode, RefNode, Rule, RuleFile
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+T = TypeVar("T")
 
 
 class RuleError(Exception):
@@ -34,8 +35,15 @@ class RuleSet:
 
     sources: tuple[RuleSource, ...]
     version: str
-    # Compiled matchers per matcher name, filled by the compiler on first scan.
+    # What scanning derives from the rules (program, matchers, quote finders), see cached().
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """What ``build`` derives from this rule set, built on first use and kept as long
+        as the rule set (whose version changes with any rule)."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return cast(T, self.cache[key])
 
     @property
     def rules(self) -> list[Rule]:
