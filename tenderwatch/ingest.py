@@ -219,9 +219,9 @@ def _serve(conn: Connection) -> None:
 # A notice touching every lazily built table (預 is traditional: the converter's too).
 WARM_UP = "<p>采购人：示例局。项目编号：X-1。預算：1 万元。Camera</p>".encode()
 READY = "ready"  # a worker's first message: warmed up, waiting for jobs
-# Jobs sent to a worker ahead of its results, enough to keep it working while the parent
-# commits a batch (COMMIT_BATCH documents between two workers); bounded in number and in
-# bytes (they wait in the worker's memory).
+# Jobs sent to a worker ahead of its results, enough to keep it working while the parent's
+# main thread is busy with other workers' results and the next inputs; bounded in number
+# and in bytes (they wait in the worker's memory).
 PIPELINE_JOBS = 48
 PIPELINE_BYTES = 32 * 1024 * 1024
 
@@ -412,7 +412,7 @@ class _Pending:
     origin: Origin
     size: int
     media_type: str
-    data: bytes  # kept until committed: a failed worker may not have written the blob
+    data: bytes  # kept until the worker answers: one that fails may not have written the blob
     later: list[Origin] = field(default_factory=list)  # same bytes seen again meanwhile
 
 
@@ -631,8 +631,9 @@ class _Ingest:
         pending = self.pending.pop(doc_id)
         if isinstance(result, str):
             # The worker may have died or been stopped before writing the blob: the
-            # original bytes are kept even for a document that cannot be read.
-            self.blobs.put(pending.data, doc_id)
+            # original bytes are kept even for a document that cannot be read (made
+            # durable, as every blob of the batch, by the commit thread).
+            self.blobs.put(pending.data, doc_id, durable=False)
             processed = Processed(
                 extraction=Extraction(
                     media_type=pending.media_type,

@@ -87,8 +87,8 @@ class SQLiteStore(SQLStore):
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
         """SQLite copies the WAL into the database file, fsync included, inside whichever
-        commit takes the WAL past 1000 pages: about a quarter of an ingest's main thread,
-        the one that commits every document. Here a thread with its own connection
+        commit takes the WAL past 1000 pages: about a quarter of the time of the thread
+        that commits an ingest's documents. Here a thread with its own connection
         checkpoints between commits instead (PASSIVE: it never blocks the writer, and
         SQLite runs it without the GIL); automatic checkpoints resume afterwards."""
         automatic = self._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
