@@ -75,6 +75,9 @@ Segment = tuple[int, int, int, int]
 # The whitespace that the fast path of normalize handles (any other sends text down the
 # general path): in its output every one of them is a space or gone.
 _FAST_SPACES = " \t\n\r\x0b\x0c\xa0\u3000"
+# Characters flattened past the position a span needs (see Normalized._flattened): most
+# spans need no second step.
+_FLAT_STEP = 256
 # Shared by every Normalized until it finds a segment (never appended to).
 _NONE_YET: list[Any] = []
 
@@ -112,8 +115,9 @@ class Normalized:
         # space, or one character replaced by another (the fast path of normalize):
         # spans that start and end on other characters are then mapped by counting.
         self._original = original
-        # The original with every kind of whitespace in it made a space (see _counted).
-        self._flat: str | None = None
+        # A prefix of the original with every kind of whitespace in it made a space (see
+        # _counted), grown as far as mapped spans reach.
+        self._flat = ""
         # Segments found so far, and their n_start for bisect; most texts never need any.
         self._segments: list[Segment] = _NONE_YET
         self._starts: list[int] = _NONE_YET
@@ -167,20 +171,31 @@ class Normalized:
         it, searched from ``offset``, which has ``known`` (at most ``others``) before it.
         Found by counting whitespace in C, a stretch at a time: each stretch is as long as
         the whitespace found in the one before, so few are needed."""
-        flat = self._flat
-        if flat is None:
-            assert self._original is not None
-            flat = self._original
-            for space in _FAST_SPACES[1:]:  # all but the space itself; once per text
-                flat = flat.replace(space, " ")
-            self._flat = flat
         position = offset + others - known
+        flat = self._flat if position < len(self._flat) else self._flattened(position)
         end = offset
         while found := flat.count(" ", end, position):
             end, position = position, position + found
+            if position >= len(flat):
+                flat = self._flattened(position)
         while flat[position] == " ":
             position += 1
+            if position == len(flat):
+                flat = self._flattened(position)
         return position
+
+    def _flattened(self, position: int) -> str:
+        """The flattened prefix grown past original ``position`` (or to the end). Most
+        mapped spans lie early in a notice (a context signal's first occurrence), so the
+        text after them is never flattened; doubling keeps growing it linear."""
+        assert self._original is not None
+        done = self._flat
+        size = max(position + _FLAT_STEP, 2 * len(done))
+        more = self._original[len(done) : size]
+        for space in _FAST_SPACES[1:]:  # all but the space itself
+            more = more.replace(space, " ")
+        self._flat = flat = done + more
+        return flat
 
     def segments(self) -> Iterator[Segment]:
         """Every atomic segment in order, finding the rest on the way."""

@@ -8,6 +8,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 
 from ..model import PAGE_SEPARATOR, Extraction, Flag, Risk, ScanResult
@@ -99,10 +100,13 @@ class _Scanner:
         complete = True
         flags: list[Flag] = []
         evaluated: list[CompiledRule] = []
+        units = 0  # per character, in the first pass's ends: looked up for a quote only
         for candidate in candidates:
             if not candidate.quoted_once:
                 evaluated.append(candidate)
-            elif (span := self.quotes[candidate.rule.id].span(text, present)) is not None:
+                continue
+            units = units or self.found_by.units_per_character(text)
+            if (span := self.quotes[candidate.rule.id].span(text, present, units)) is not None:
                 flags.append(self._flag(candidate, span, original, normalized, page_of))
         if evaluated:
             # Atoms only in exclusions are not in the first pass: looked for here, wherever.
@@ -116,7 +120,7 @@ class _Scanner:
                     flags.append(self._flag(compiled_rule, span, original, normalized, page_of))
         if not flags and complete:
             return self.nothing
-        flags.sort(key=_flag_order)
+        flags.sort(key=_FLAG_ORDER)
         risk, reasons = assess(flags)
         if not complete:
             reasons.append(
@@ -153,8 +157,7 @@ class _Scanner:
         )
 
 
-def _flag_order(flag: Flag) -> tuple[int, int, str]:
-    return flag.start, flag.end, flag.rule
+_FLAG_ORDER = attrgetter("start", "end", "rule")
 
 
 def _text_pages(text: str) -> Callable[[int], int]:

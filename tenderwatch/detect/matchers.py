@@ -48,8 +48,15 @@ class Matcher(Protocol):
     def present(self, text: str) -> dict[int, int]:
         """Atoms of match trees (``Atom.in_match``) that occur in ``text`` (a cheap first
         pass; may ignore word boundaries), each with where its first match ends, in the
-        matcher's units: UTF-8 bytes or characters. A character is one to four bytes, so
-        no match of the atom ends before a quarter of that, in characters."""
+        matcher's units: UTF-8 bytes or characters. See :meth:`units_per_character`."""
+        ...
+
+    def units_per_character(self, text: str) -> int:
+        """The most units one character of ``text`` takes (4 only where characters
+        beyond U+FFFF take four UTF-8 bytes; 3 for Chinese text without them; 1 for
+        characters): an end from :meth:`present` divided by it is at most that end in
+        characters, so the atom's leftmost match starts no earlier than that less the
+        atom's longest match."""
         ...
 
     def find(self, text: str, limit: int, rules: Sequence[frozenset[int]]) -> tuple[Hits, bool]:
@@ -185,6 +192,13 @@ class HyperscanMatcher:
             cached = self._local.encoded = (text, text.encode("utf-8"))
         return cached[1]
 
+    def units_per_character(self, text: str) -> int:
+        data = self._encoded(text)
+        if len(data) == len(text):
+            return 1
+        # Only characters beyond U+FFFF take four bytes, led by one of these (memchr each).
+        return 4 if any(map(data.__contains__, _FOUR_BYTE_LEADS)) else 3
+
     def present(self, text: str) -> dict[int, int]:
         found: dict[int, int] = {}
         # Positional arguments (data, handler, flags, context, scratch): parsing keywords
@@ -279,6 +293,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         pass
 
 
+# The byte values that lead a four-byte UTF-8 sequence (U+10000 to U+10FFFF): ints, as
+# `int in bytes` is one memchr (a bytes operand first fails as an index, which costs more).
+_FOUR_BYTE_LEADS = (0xF0, 0xF1, 0xF2, 0xF3, 0xF4)
 # Per byte value: 0 for a byte that continues a UTF-8 character, 1 for one that starts one.
 _STARTS_CHARACTER = bytes(0 if 0x80 <= byte < 0xC0 else 1 for byte in range(256))
 
@@ -336,6 +353,9 @@ class PythonMatcher:
                 self._regexes.append((atom.id, regex.compile(atom.pattern, REGEX_FLAGS)))
         firsts = "".join(re.escape(ch) for ch in sorted(self._by_first))
         self._first = re.compile(f"[{firsts}]") if firsts else None
+
+    def units_per_character(self, text: str) -> int:
+        return 1  # offsets are characters
 
     def present(self, text: str) -> dict[int, int]:
         found: dict[int, int] = {}

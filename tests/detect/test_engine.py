@@ -194,7 +194,9 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
     bundled = load_ruleset()
     program, found_by = compiled(bundled)
     quotes = first_quotes(program.rules, program.atoms)
-    filler = ["办公桌椅采购，", "质保期三年。", "\n", "\t", "供应商须具备资质；", "a b "]
+    # 𠮷 (beyond U+FFFF) takes four UTF-8 bytes: ends in bytes then bound characters by
+    # a quarter, not a third.
+    filler = ["办公桌椅采购，", "质保期三年。", "\n", "\t", "供应商须具备资质；", "a b ", "𠮷"]
     signals = [
         "视频监控",
         "摄像机",
@@ -216,7 +218,11 @@ def test_signals_quote_the_first_span_of_every_hit() -> None:
         for rule_id, quote in quotes.items():
             rule = next(r for r in program.rules if r.rule.id == rule_id)
             atoms = [program.atoms[atom] for atom in sorted(rule.atoms)]
-            assert quote.span(text, present) == _every_hit_union(atoms, text), (rule_id, text)
+            units = found_by.units_per_character(text)
+            assert quote.span(text, present, units) == _every_hit_union(atoms, text), (
+                rule_id,
+                text,
+            )
         results = [scan_text(text, bundled, matcher=name) for name in MATCHERS.names()]
         assert results[0].risk is Risk.LOW, text
         assert all(r == results[0] for r in results[1:]), text
@@ -281,8 +287,28 @@ def test_quote_search_starts_a_match_length_before_the_first_end() -> None:
             leftmost = min(
                 m.start() for m in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True)
             )
+            # ... with the longest match there, which the quote starts from
+            longest = regex.match(pattern, text[leftmost:], REGEX_FLAGS)
+            assert longest is not None
             for bound in range(min(ends) + 1):
-                assert finder.first(text, bound) == leftmost, (text, bound)
+                assert finder.first(text, bound) == (leftmost, leftmost + longest.end())
+
+
+def test_units_per_character_bound_every_first_end(matcher: str) -> None:
+    # A first-pass end divided by it never passes the first match's end in characters:
+    # quote searches start from there (a match's length before it).
+    program, found_by = compiled(load_ruleset(), matcher)
+    texts = ["ai gpu server", "某某自治区采购gpu服务器", "𠮷𠮷𠮷𠮷𠮷𠮷自治区采购gpu服务器"]
+    for text in texts:
+        units = found_by.units_per_character(text)
+        for atom, end in found_by.present(text).items():
+            pattern = program.atoms[atom].pattern
+            if program.atoms[atom].kind is AtomKind.LITERAL:
+                pattern = regex.escape(pattern)
+            ends = [m.end() for m in regex.finditer(pattern, text, REGEX_FLAGS, overlapped=True)]
+            assert end // units <= min(ends), (text, pattern)
+    expected = {"python": [1, 1, 1], "hyperscan": [1, 3, 4]}[matcher]
+    assert [found_by.units_per_character(text) for text in texts] == expected
 
 
 def test_matcher_is_chosen_by_setting(ruleset: RuleSet) -> None:
