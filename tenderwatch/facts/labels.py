@@ -72,6 +72,7 @@ def clean_label(label: str) -> str:
     return _UNIT_RE.sub("", _NOISE_RE.sub("", normalize_query(label))).casefold()
 
 
+@lru_cache(maxsize=16_384)  # as clean_label
 def label_scale(label: str) -> Decimal | None:
     """The multiplier a bracketed unit in the label implies, e.g. 金额(万元) -> 10000."""
     match = _UNIT_RE.search(normalize_query(label))

@@ -156,9 +156,10 @@ def read_layout(text: str, labels: Labels) -> Layout:
 def _between_pages(text: str, table: Table, line: Span, labels: Labels) -> bool:
     """A running header/footer or page number between two parts of one table."""
     end = (table.rows[-1] if table.rows else table.header)[-1].end
-    return not labels.pattern.search(line.text) and (
-        "\f" in text[end : line.start] or bool(_PAGE_MARK_RE.search(line.text))
-    )
+    # the label pattern last: most lines after a table are neither, and it is the costly test
+    return (
+        text.find("\f", end, line.start) >= 0 or bool(_PAGE_MARK_RE.search(line.text))
+    ) and not labels.pattern.search(line.text)
 
 
 def _is_value_line(line: Span, labels: Labels) -> bool:

@@ -87,8 +87,8 @@ def link_keys(facts: NoticeFacts) -> LinkKeys:
     code = "code:" + normalise_code(facts.project_code.value) if facts.project_code else None
     name = facts.project_name.value if facts.project_name else facts.title
     by_name = None
-    if facts.buyer and name and normalise_name(name):
-        by_name = "name:" + normalise_name(facts.buyer.value) + "|" + normalise_name(name)
+    if facts.buyer and name and (project := normalise_name(name)):
+        by_name = "name:" + normalise_name(facts.buyer.value) + "|" + project
     return LinkKeys(code, by_name)
 
 

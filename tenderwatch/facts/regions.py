@@ -48,7 +48,11 @@ class Gazetteer:
             if row["short"]:
                 names.setdefault(row["short"], []).append(_Name(division, short=True))
         self._names = names
-        self._longest = max(len(n) for n in names)
+        # The longest name starting with each character: most characters start none, so
+        # most positions of a text cost one dictionary lookup.
+        self._longest: dict[str, int] = {}
+        for name in names:
+            self._longest[name[0]] = max(self._longest.get(name[0], 0), len(name))
 
     def path(self, code: str) -> list[Division]:
         """Province first, ``code`` last."""
@@ -85,7 +89,8 @@ class Gazetteer:
         """Leftmost-longest occurrences of known names."""
         position = 0
         while position < len(text):
-            for length in range(min(self._longest, len(text) - position), 1, -1):
+            longest = self._longest.get(text[position], 0)
+            for length in range(min(longest, len(text) - position), 1, -1):
                 names = self._names.get(text[position : position + length])
                 if names:
                     yield position, position + length, names
