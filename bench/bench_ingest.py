@@ -26,7 +26,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tenderwatch.ingest import ingest, worker_pool
+from tenderwatch.ingest import IngestEvent, ingest, worker_pool
 from tenderwatch.settings import Settings
 from tenderwatch.sources import iter_inputs
 from tenderwatch.store.sqlite import SQLiteStore
@@ -108,6 +108,25 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class _Milestones:
+    """A progress callback printing the rate every ``every`` committed documents."""
+
+    def __init__(self, every: int, start: float) -> None:
+        self.every, self.count, self.last = every, 0, (start, 0)
+
+    def __call__(self, _event: IngestEvent) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            now = time.perf_counter()
+            since, done = self.last
+            print(
+                f"  {self.count:>9} committed: {(self.count - done) / (now - since):6.1f} docs/s"
+                f" over the last {self.count - done}, {now - self.last[0]:.0f} s",
+                flush=True,
+            )
+            self.last = (now, self.count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000)
@@ -117,6 +136,13 @@ def main() -> None:
         type=Path,
         help="ingest into a copy of this tenderwatch.db (e.g. a 100k run's) instead of a fresh "
         "archive: the rate at that size; the notices are numbered after the ones it holds",
+    )
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=50_000,
+        help="print the rate after every this many documents (how it changes as the archive "
+        "grows; 0: only at the end)",
     )
     args = parser.parse_args()
 
@@ -165,7 +191,12 @@ def main() -> None:
     pids = worker_pool(settings).pids
     cpu_before = time.process_time(), sum(_cpu_s(pid) for pid in pids), time.thread_time()
     start = time.perf_counter()
-    summary = ingest(iter_inputs([str(corpus)], settings=settings), settings=settings, store=store)
+    summary = ingest(
+        iter_inputs([str(corpus)], settings=settings),
+        settings=settings,
+        store=store,
+        progress=_Milestones(args.every, start) if args.every else None,
+    )
     elapsed = time.perf_counter() - start
     main_cpu = time.process_time() - cpu_before[0]
     # the rest of the main process's CPU is its commit thread (SQL, blob fsync)

@@ -232,15 +232,26 @@ class _Slot:
     conn: Connection
     ready: bool = False
     jobs: deque[Job] = field(default_factory=deque)  # sent, unanswered, in the worker's order
+    queued_bytes: int = 0  # of those jobs' data
     deadline: float = 0.0  # for jobs[0]
 
     def has_room(self) -> bool:
         if not self.ready:
             return False
         queued = len(self.jobs)
-        return queued == 0 or (
-            queued < PIPELINE_JOBS and sum(len(job.data) for job in self.jobs) < PIPELINE_BYTES
-        )
+        return queued == 0 or (queued < PIPELINE_JOBS and self.queued_bytes < PIPELINE_BYTES)
+
+    def sent(self, job: Job) -> None:
+        self.jobs.append(job)
+        self.queued_bytes += len(job.data)
+        if len(self.jobs) == 1:
+            self.start_clock()
+
+    def answered(self) -> Job:
+        """The job the worker was on, done (answered, timed out or died with it)."""
+        job = self.jobs.popleft()
+        self.queued_bytes -= len(job.data)
+        return job
 
     def start_clock(self) -> None:
         """The worker takes up ``jobs[0]`` now at the latest (when the job before it was
@@ -306,9 +317,7 @@ class WorkerPool:
                 self._restart(slot)
                 continue
             self._backlog.popleft()
-            slot.jobs.append(job)
-            if len(slot.jobs) == 1:
-                slot.start_clock()
+            slot.sent(job)
 
     def _restart(self, slot: _Slot) -> None:
         """Replace the slot's worker; its unanswered jobs go back to the backlog, first."""
@@ -317,7 +326,8 @@ class WorkerPool:
         slot.conn.close()
         self._backlog.extendleft(reversed(slot.jobs))
         fresh = self._start()
-        slot.process, slot.conn, slot.jobs, slot.ready = fresh.process, fresh.conn, deque(), False
+        slot.process, slot.conn, slot.ready = fresh.process, fresh.conn, False
+        slot.jobs, slot.queued_bytes = deque(), 0
 
     @staticmethod
     def _await_ready(slot: _Slot) -> None:
@@ -345,18 +355,18 @@ class WorkerPool:
                 try:
                     key, result = slot.conn.recv()
                 except (EOFError, OSError):
-                    key, code = slot.jobs.popleft().key, slot.process.exitcode
+                    key, code = slot.answered().key, slot.process.exitcode
                     self._restart(slot)
                     done.append((key, f"extraction worker died (exit code {code})"))
                     continue
-                answered = slot.jobs.popleft()
+                answered = slot.answered()
                 assert answered.key == key  # a worker answers in order; not input validation
                 slot.start_clock()
                 if not isinstance(result, str):
                     result = Processed.model_validate_json(result)
                 done.append((key, result))
             elif time.monotonic() >= slot.deadline:
-                job = slot.jobs.popleft()
+                job = slot.answered()
                 self._restart(slot)
                 done.append(
                     (
