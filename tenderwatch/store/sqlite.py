@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,14 @@ CACHE_KIB = 64 * 1024
 # During bulk writes a thread checkpoints the WAL, this often, instead of the commits. A
 # page that several commits rewrote meanwhile (index interiors, the FTS structure, the ends
 # of tables) is copied to the database once: against every 0.5 s, a quarter less written
-# and less system CPU in a SQL-only replay of ingest on a 100k archive; the WAL grows to a
-# few seconds of commits (tens of MiB at 300 documents/s).
+# and less system CPU in a SQL-only replay of ingest on a 100k archive.
 CHECKPOINT_INTERVAL_S = 5.0
+# SQLite writes the WAL from its start again only when a transaction begins after a
+# checkpoint copied all of it. Passive checkpoints under steady commits never get there (a
+# commit lands while they copy): the WAL grew without end, 67 GB at 800k notices, a full
+# disk. Once it holds this much, the next commit is followed by a RESTART checkpoint (see
+# SQLiteStore.restart_wal), which copies the rest while no one writes.
+WAL_RESTART_BYTES = 128 * 1024 * 1024
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -61,6 +66,15 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
+def checkpoint_wal(db: sqlite3.Connection) -> int:
+    """Copy the WAL into the database as far as readers allow, without blocking the writer
+    (PASSIVE); the bytes the WAL holds (copied or not: it is written from its start only
+    after a complete checkpoint)."""
+    _, frames, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    page_size: int = db.execute("PRAGMA page_size").fetchone()[0]
+    return int(frames) * page_size
+
+
 class SQLiteStore(SQLStore):
     """:class:`~tenderwatch.store.base.Store` on one SQLite file."""
 
@@ -73,6 +87,7 @@ class SQLiteStore(SQLStore):
             self._db = self._sql = connect(path)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open SQLite database {path}: {exc}") from exc
+        self._wal_restart = threading.Event()
         self.migrate()
 
     @classmethod
@@ -101,7 +116,8 @@ class SQLiteStore(SQLStore):
 
         def checkpoint() -> None:
             while not stop.wait(CHECKPOINT_INTERVAL_S):
-                checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if checkpoint_wal(checkpointer) > WAL_RESTART_BYTES:
+                    self.restart_wal()
 
         thread = threading.Thread(target=checkpoint, name="wal-checkpoint", daemon=True)
         self._db.execute("PRAGMA wal_autocheckpoint = 0")
@@ -116,8 +132,21 @@ class SQLiteStore(SQLStore):
 
     # -- transactions and migrations ------------------------------------------------------
 
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return write_transaction(self._db)
+    def restart_wal(self) -> None:
+        """Have the next commit of this store copy the rest of the WAL into the database and
+        wait for readers to leave the WAL (a RESTART checkpoint): the transaction after it
+        writes the WAL from its start. Run by the committing connection between two of its
+        transactions, it never waits for a writer, and bulk writes' passive checkpoints have
+        copied most of the WAL already."""
+        self._wal_restart.set()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with write_transaction(self._db) as db:
+            yield db
+        if self._wal_restart.is_set():
+            self._wal_restart.clear()
+            self._db.execute("PRAGMA wal_checkpoint(RESTART)")
 
     def applied_migrations(self) -> list[str]:
         rows = self._db.execute("SELECT version FROM schema_migrations ORDER BY version")

@@ -47,6 +47,7 @@ SQLITE_ONLY = {
     "test_pragmas",
     "test_capture_needs_its_document",
     "test_bulk_writes_checkpoint_in_the_background",
+    "test_a_restarted_wal_is_written_from_its_start_again",
 }
 
 

@@ -21,7 +21,7 @@ from tenderwatch.store.base import (
     open_store,
 )
 from tenderwatch.store.migrations import migrations_for
-from tenderwatch.store.sqlite import SQLiteStore
+from tenderwatch.store.sqlite import SQLiteStore, checkpoint_wal, connect
 
 
 def test_migrations_are_applied_once_in_order(tmp_path):
@@ -60,6 +60,29 @@ def test_bulk_writes_checkpoint_in_the_background(store, make_document):
     assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     assert "wal-checkpoint" not in {t.name for t in threading.enumerate()}
     assert store.count_documents() == 50
+
+
+def test_a_restarted_wal_is_written_from_its_start_again(store, make_document):
+    # A reader on a snapshot from before the writes keeps checkpoints from copying them and
+    # the next transaction from starting the WAL over, as steady commits do in an ingest.
+    reader = connect(store.path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM documents").fetchone()
+    store._db.execute("PRAGMA wal_autocheckpoint = 0")
+    store.add_documents([make_document([f"第{n}页 视频监控 " * 200]) for n in range(20)])
+    checkpointer = connect(store.path)
+    held = checkpoint_wal(checkpointer)
+    assert held > 64 * 1024
+    store.restart_wal()
+    # the commit after the request waits for the reader, then copies the whole WAL
+    threading.Timer(0.2, reader.execute, args=("COMMIT",)).start()
+    store.add_documents([make_document(["再来一页"])])
+    store.add_documents([make_document(["又一页"])])
+    # written from the start: the WAL holds the last commit only
+    assert checkpoint_wal(checkpointer) < held / 4
+    assert store.count_documents() == 22
+    reader.close()
+    checkpointer.close()
 
 
 def test_open_store_picks_backend_from_url(tmp_path):
