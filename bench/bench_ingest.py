@@ -109,15 +109,17 @@ def _cpu_s(pid: int) -> float:
 
 
 class _Milestones:
-    """A progress callback printing the rate every ``every`` committed documents."""
+    """A progress callback printing the rate every ``every`` committed documents (0: never),
+    and keeping the time of the last commit (process linking runs after it)."""
 
     def __init__(self, every: int, start: float) -> None:
         self.every, self.count, self.last = every, 0, (start, 0)
+        self.committed_at = start
 
     def __call__(self, _event: IngestEvent) -> None:
         self.count += 1
-        if self.count % self.every == 0:
-            now = time.perf_counter()
+        self.committed_at = now = time.perf_counter()
+        if self.every and self.count % self.every == 0:
             since, done = self.last
             print(
                 f"  {self.count:>9} committed: {(self.count - done) / (now - since):6.1f} docs/s"
@@ -191,11 +193,12 @@ def main() -> None:
     pids = worker_pool(settings).pids
     cpu_before = time.process_time(), sum(_cpu_s(pid) for pid in pids), time.thread_time()
     start = time.perf_counter()
+    milestones = _Milestones(args.every, start)
     summary = ingest(
         iter_inputs([str(corpus)], settings=settings),
         settings=settings,
         store=store,
-        progress=_Milestones(args.every, start) if args.every else None,
+        progress=milestones,
     )
     elapsed = time.perf_counter() - start
     main_cpu = time.process_time() - cpu_before[0]
@@ -211,6 +214,10 @@ def main() -> None:
     print(f"documents            {args.docs} (new {summary.new}, failed {len(summary.failed)})")
     print(f"cores used           {cores}")
     print(f"ingest end to end    {summary.new / elapsed:8.1f} docs/s  ({elapsed:.1f} s)")
+    print(
+        f"of which linking     {elapsed - (milestones.committed_at - start):8.1f} s"
+        " (processes of the new notices, after the last commit)"
+    )
     print(f"baseline read+sha256 {floor:8.1f} docs/s  (one process)")
     per_doc = (main_cpu + workers_cpu) / max(1, summary.new) * 1000
     print(
