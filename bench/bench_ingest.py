@@ -86,12 +86,14 @@ def generate(folder: Path, docs: int, start: int = 0) -> None:
 
 
 def baseline(folder: Path) -> float:
-    """Read and sha256 every file, one process: docs/s."""
+    """Read and sha256 every file, one process: docs/s. The listing is walked, not sorted
+    into a list first: a million paths took some 300 MiB, counted in the peak RSS below."""
     start = time.perf_counter()
     count = 0
-    for path in sorted(folder.rglob("*.html")):
-        hashlib.sha256(path.read_bytes()).hexdigest()
-        count += 1
+    for root, _, names in os.walk(folder):
+        for name in names:
+            hashlib.sha256(Path(root, name).read_bytes()).hexdigest()
+            count += 1
     return count / (time.perf_counter() - start)
 
 
