@@ -17,12 +17,13 @@ import itertools
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from multiprocessing.connection import Connection, wait
@@ -153,6 +154,7 @@ class Job:
     charset_hint: str | None
     settings: Settings
     ruleset_version: str
+    retried: bool = False  # a worker already died on this job once
 
 
 def _worker(conn: Connection) -> None:
@@ -319,15 +321,19 @@ class WorkerPool:
             self._backlog.popleft()
             slot.sent(job)
 
-    def _restart(self, slot: _Slot) -> None:
-        """Replace the slot's worker; its unanswered jobs go back to the backlog, first."""
-        slot.process.kill()
+    def _restart(self, slot: _Slot) -> str:
+        """Replace the slot's worker; its unanswered jobs go back to the backlog, first.
+        Says how the old worker ended."""
+        slot.process.kill()  # a no-op on one already dead: its own exit status stays
         slot.process.join()
         slot.conn.close()
+        code = slot.process.exitcode or 0
+        ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
         self._backlog.extendleft(reversed(slot.jobs))
         fresh = self._start()
         slot.process, slot.conn, slot.ready = fresh.process, fresh.conn, False
         slot.jobs, slot.queued_bytes = deque(), 0
+        return ended
 
     @staticmethod
     def _await_ready(slot: _Slot) -> None:
@@ -355,9 +361,16 @@ class WorkerPool:
                 try:
                     key, result = slot.conn.recv()
                 except (EOFError, OSError):
-                    key, code = slot.answered().key, slot.process.exitcode
-                    self._restart(slot)
-                    done.append((key, f"extraction worker died (exit code {code})"))
+                    job = slot.answered()
+                    ended = self._restart(slot)
+                    if job.retried:
+                        done.append((job.key, f"the extraction worker died twice on it ({ended})"))
+                    else:
+                        # A worker killed from outside (the OOM killer, an operator) dies
+                        # with whatever job it was on, even one sent after the kill: the
+                        # job gets one fresh worker. A document that kills its worker kills
+                        # that one too.
+                        self._backlog.appendleft(replace(job, retried=True))
                     continue
                 answered = slot.answered()
                 assert answered.key == key  # a worker answers in order; not input validation

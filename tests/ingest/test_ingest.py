@@ -4,13 +4,14 @@ import io
 import os
 import signal
 import sqlite3
+import threading
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tenderwatch.blobs import BlobStore
+from tenderwatch.blobs import BlobStore, sha256_hex
 from tenderwatch.ingest import ingest, worker_pool
 from tenderwatch.sources import iter_inputs
 from tenderwatch.store.base import SourceKind
@@ -264,6 +265,43 @@ def test_dead_workers_are_replaced(folder, settings, store, make_notice):
     summary, _ = run([folder], settings, store)
     assert (summary.new, summary.failed) == (3, [])
     assert not set(pids) & set(worker_pool(settings).pids)
+
+
+def test_a_document_its_worker_dies_on_twice_fails_alone(tmp_path, settings, store, make_notice):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = (f"第{i}行 视频监控系统采购 camera\n" for i in range(100_000))
+    (inbox / "0-huge.txt").write_text("".join(lines), encoding="utf-8")
+    (inbox / "1.html").write_bytes(make_notice(80))
+    huge = sha256_hex((inbox / "0-huge.txt").read_bytes())
+    pool = worker_pool(settings)  # the one the ingest below uses: same size, idle
+    killed: list[int] = []
+
+    def kill_whoever_is_on_the_huge_document() -> None:
+        # White box: the pool's only slot says which worker has the huge document (seconds
+        # of work) at the head of its jobs; each such worker is killed once it is ready.
+        deadline = time.monotonic() + 60
+        while len(killed) < 2 and time.monotonic() < deadline:
+            slot = pool._slots[0]
+            pid = slot.process.pid
+            try:
+                on_it = slot.ready and slot.jobs[0].key == huge
+            except IndexError:
+                on_it = False
+            if on_it and pid is not None and pid not in killed:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_whoever_is_on_the_huge_document)
+    killer.start()
+    summary, _ = run([inbox], settings.model_copy(update={"document_timeout_s": 600}), store)
+    killer.join()
+    assert len(killed) == 2
+    assert [(f.source.rsplit("/", 1)[-1], f.reason) for f in summary.failed] == [
+        ("0-huge.txt", "the extraction worker died twice on it (killed by SIGKILL)")
+    ]
+    assert summary.new == 1  # the notice queued behind it went to the next worker
 
 
 def test_a_failed_commit_stops_the_ingest_and_keeps_whole_documents(
