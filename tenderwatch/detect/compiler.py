@@ -142,8 +142,27 @@ class Program:
                 index.setdefault(atom, []).append(position)
         return {atom: tuple(positions) for atom, positions in index.items()}
 
+    @cached_property
+    def gates(self) -> frozenset[int]:
+        """The atoms that can make a rule a candidate (the keys of the index above). The
+        others in match trees (the generic second words of `near` rules, such as 识别 or
+        分析) count only where a gate of a rule that needs a check is present."""
+        return frozenset(self._rules_by_atom)
+
+    @cached_property
+    def checked_gates(self) -> frozenset[int]:
+        """Gates of rules that need a check: where one is present, the check reads the
+        presence of every other atom of match trees as well."""
+        return frozenset(
+            atom
+            for atom, positions in self._rules_by_atom.items()
+            if any(self._checks[i] is not None for i in positions)
+        )
+
     def candidates(self, present: AbstractSet[int]) -> list[CompiledRule]:
-        """Rules that can match given the atoms present in a document, in rule-set order."""
+        """Rules that can match given the atoms present in a document, in rule-set order.
+        ``present`` needs only the gates present, unless one of :attr:`checked_gates` is
+        among them: then every atom of match trees present (Matcher.present)."""
         # Runs per document: set-up and checks in C where it can, and no check at all for
         # rules that any one of their atoms makes possible.
         touched = set(chain.from_iterable(map(self._rules_by_atom.get, present, repeat(()))))

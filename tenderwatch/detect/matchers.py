@@ -48,7 +48,9 @@ class Matcher(Protocol):
     def present(self, text: str) -> dict[int, int]:
         """Atoms of match trees (``Atom.in_match``) that occur in ``text`` (a cheap first
         pass; may ignore word boundaries), each with where its first match ends, in the
-        matcher's units: UTF-8 bytes or characters. See :meth:`units_per_character`."""
+        matcher's units: UTF-8 bytes or characters (see :meth:`units_per_character`). At
+        least every gate that occurs (``Program.gates``), and where one of
+        ``Program.checked_gates`` occurs, every such atom: what candidates need."""
         ...
 
     def units_per_character(self, text: str) -> int:
@@ -109,14 +111,29 @@ class HyperscanMatcher:
                 expressions.append(atom.pattern.encode("utf-8"))
                 flags.append(regex_flags)
         ids = [atom.id for atom in atoms]
-        # The presence database holds the atoms of match trees (a quarter of the bundled
-        # atoms only veto), reports each once and skips start-of-match tracking: most
-        # documents stop after this pass because no rule has all it needs.
-        first = [i for i, atom in enumerate(atoms) if atom.in_match]
-        once = [
-            (flags[i] & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH
-            for i in first
-        ]
+        # The presence databases hold the atoms of match trees (a quarter of the bundled
+        # atoms only veto), report each once and skip start-of-match tracking: most
+        # documents stop after the first because no rule has all it needs. The first holds
+        # the gates; the rest (generic words such as 识别 or 分析, which every camera tender
+        # holds: 10 of its 14 reports, each a call into Python) is scanned only where a gate
+        # of a rule that needs a check occurs.
+        gates = program.gates
+        first = [i for i, atom in enumerate(atoms) if atom.in_match and i in gates]
+        rest = [i for i, atom in enumerate(atoms) if atom.in_match and i not in gates]
+        # Without such atoms there is no second presence scan (and hyperscan compiles no
+        # empty database).
+        self._checked_gates = program.checked_gates if rest else frozenset()
+
+        def once(selected: list[int]) -> tuple[list[bytes], list[int], list[int]]:
+            return (
+                [expressions[i] for i in selected],
+                [ids[i] for i in selected],
+                [
+                    (flags[i] & ~hyperscan.HS_FLAG_SOM_LEFTMOST) | hyperscan.HS_FLAG_SINGLEMATCH
+                    for i in selected
+                ],
+            )
+
         # The second pass scans, per rule it evaluates, a database of that rule's atoms
         # (CompiledRule.find_atoms) rather than one of every atom: a candidate needs a
         # handful, and a database of all of them reported every hit of every generic word
@@ -126,8 +143,8 @@ class HyperscanMatcher:
             {rule.find_atoms for rule in program.rules if not rule.quoted_once}, key=sorted
         )
         try:
-            (self._presence_db,) = self._databases(
-                [([expressions[i] for i in first], [ids[i] for i in first], once)], cache_dir
+            self._presence_db, *rest_db = self._databases(
+                [once(first), once(rest)] if rest else [once(first)], cache_dir
             )
             found = self._databases(
                 [
@@ -143,6 +160,7 @@ class HyperscanMatcher:
         except hyperscan.error as exc:
             raise RuleError(self._culprit(atoms, regex_flags) or f"hyperscan: {exc}") from None
         self._find_dbs = dict(zip(groups, found, strict=True))
+        self._rest_db = rest_db[0] if rest_db else None
 
     def _databases(
         self, specs: list[tuple[list[bytes], list[int], list[int]]], cache_dir: Path | None
@@ -176,13 +194,17 @@ class HyperscanMatcher:
             _write_atomically(path, _checksummed(_packed([hs.dumpb(db) for db in databases])))
         return databases
 
-    def _scratch(self) -> tuple[dict[frozenset[int], Any], Any]:
+    def _scratch(self) -> tuple[dict[frozenset[int], Any], Any, Any]:
         # A database's default scratch space cannot serve two threads at once (the web UI
-        # scans from a thread pool), so every thread gets its own: for the first pass, and
-        # for each rule's database once the thread first needs it (see find).
+        # scans from a thread pool), so every thread gets its own: for the presence passes,
+        # and for each rule's database once the thread first needs it (see find).
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
-            scratch = self._local.scratch = ({}, self._hs.Scratch(self._presence_db))
+            scratch = self._local.scratch = (
+                {},
+                self._hs.Scratch(self._presence_db),
+                None if self._rest_db is None else self._hs.Scratch(self._rest_db),
+            )
         return scratch
 
     def _encoded(self, text: str) -> bytes:
@@ -201,9 +223,14 @@ class HyperscanMatcher:
 
     def present(self, text: str) -> dict[int, int]:
         found: dict[int, int] = {}
+        data = self._encoded(text)
+        _, scratch, rest_scratch = self._scratch()
         # Positional arguments (data, handler, flags, context, scratch): parsing keywords
         # cost more than a tenth of this call on a document without candidates.
-        self._presence_db.scan(self._encoded(text), _present, 0, found, self._scratch()[1])
+        self._presence_db.scan(data, _present, 0, found, scratch)
+        if found and not self._checked_gates.isdisjoint(found):
+            assert self._rest_db is not None  # checked gates come with a rest
+            self._rest_db.scan(data, _present, 0, found, rest_scratch)
         return found
 
     def _culprit(self, atoms: Sequence[Atom], regex_flags: int) -> str | None:
