@@ -151,13 +151,5 @@ def read_facts(db: sqlite3.Connection, doc_id: str) -> NoticeFacts | None:
     return None if row is None else _parse(row[0])
 
 
-def stored_facts(db: sqlite3.Connection) -> Iterator[tuple[str, NoticeFacts]]:
-    """Every document's facts in id order (facts that no longer validate are left out)."""
-    for doc_id, data in db.execute("SELECT doc_id, facts FROM notice_facts ORDER BY doc_id"):
-        facts = _parse(data)
-        if facts is not None:
-            yield doc_id, facts
-
-
 def _text(value: object) -> str | None:
     return None if value is None else str(value)

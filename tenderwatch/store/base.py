@@ -299,10 +299,6 @@ class Store(Protocol):
 
     def facts(self, doc_id: str) -> NoticeFacts | None: ...
 
-    def all_facts(self) -> Iterator[tuple[str, NoticeFacts]]:
-        """(document id, facts) of every document with facts, in id order."""
-        ...
-
     def link_new_notices(self) -> int:
         """Link the notices not in a process yet into processes, rewriting only the
         processes they join; returns how many notices were linked."""

@@ -374,9 +374,6 @@ class SQLStore(ABC):
     def facts(self, doc_id: str) -> NoticeFacts | None:
         return facts_storage.read_facts(self._sql, doc_id)
 
-    def all_facts(self) -> Iterator[tuple[str, NoticeFacts]]:
-        return iter(list(facts_storage.stored_facts(self._sql)))
-
     def vendor_mentions(self, doc_id: str) -> list[VendorMention]:
         rows = self._records(
             "SELECT m.doc_id, m.id, m.role, m.text, m.mention_key, m.page,"

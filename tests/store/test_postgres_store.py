@@ -289,8 +289,9 @@ def test_ingest_into_postgres_end_to_end(pg_url, tmp_path, notices):
         assert len(hits) == 1 and "第2号" in (hits[0].title or "")
         assert hits[0].snippets[0].marked().count("[监控]") == 1
         assert all(d.risk is not None for d in store.list_documents())
-        facts = dict(store.all_facts())  # written through facts.storage on PostgreSQL too
-        assert len(facts) == 3 and store.facts(hits[0].doc_id) == facts[hits[0].doc_id]
+        # written through facts.storage on PostgreSQL too
+        facts = {d.id: store.facts(d.id) for d in store.list_documents()}
+        assert len(facts) == 3 and None not in facts.values()
         assert facts[hits[0].doc_id].buyer is not None
     finally:
         store.close()

@@ -294,4 +294,3 @@ def test_analysis_replaces_facts_and_vendor_mentions_atomically(store, make_docu
     store.store_analysis(doc_id, scan, None, [])
     assert store.facts(doc_id) is None and store.vendor_mentions(doc_id) == []
     assert store.vendor_procurements() == [] and store.document(doc_id).risk is Risk.LOW
-    assert list(store.all_facts()) == []
