@@ -182,8 +182,9 @@ def show_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """One document: metadata, captures with provenance, procurement facts, vendor
-    matches, pages and flags."""
+    """One document: metadata, captures, facts, vendor matches, pages and flags.
+
+    Captures carry their provenance; facts and flags quote the original text."""
     with open_store_or_fail(settings_for(data_dir)) as store:
         full_id = store.resolve_id(doc_id)
         record = store.document(full_id)
@@ -387,8 +388,10 @@ def stats_command(
 def scan_command(
     data_dir: DataDirOption = None, output_format: FormatOption = OutputFormat.TEXT
 ) -> None:
-    """Re-scan every stored document with the current rule set, re-read its facts and
-    re-match its vendors, then re-link processes (decisions and judgements are kept)."""
+    """Re-scan every stored document with the current rules; decisions are kept.
+
+    Also re-reads each document's facts and re-matches its vendors, then re-links
+    processes. Reviewers' decisions and vendor judgements are kept."""
     settings = settings_for(data_dir)
     with (
         open_store_or_fail(settings) as store,

@@ -75,8 +75,10 @@ def facts_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """Read notices' procurement facts: type, parties, amounts, dates, regions, items,
-    products, each quoting the original text. Exit 2 if a file could not be read."""
+    """Read notices' procurement facts, each quoting the original text.
+
+    Facts: notice type, parties, amounts, dates, regions, items and products. Exit 2 if a
+    file could not be read."""
     settings = settings_for(data_dir)
     unreadable = False
     for path in walk(paths):

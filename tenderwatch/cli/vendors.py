@@ -61,8 +61,10 @@ def ls_command(
     limit: Annotated[int, typer.Option(help="Most entities shown.")] = 200,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """List vendors (shipped and imported) with their procurements (stored documents they
-    were matched in, and how many of those carry rights flags) and list memberships."""
+    """List vendors with their procurements and list memberships.
+
+    Vendors are the shipped ones and the imported ones. Procurements are the stored
+    documents a vendor was matched in, and how many of those carry rights flags."""
     index, folder = _index(data_dir)
     with open_store_or_fail(settings_for(folder)) as store:
         counts = {p.entity_id: p for p in store.vendor_procurements()}
@@ -228,8 +230,10 @@ def judge_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """Record a reviewer's judgement in the store; later matches of this mention reuse it
-    (ingest, `vendors match`; `tenderwatch scan` re-matches stored documents)."""
+    """Record a reviewer's judgement on a vendor match; later matches reuse it.
+
+    Ingest and `vendors match` reuse it for this mention; `tenderwatch scan` re-matches
+    stored documents."""
     index, folder = _index(data_dir)
     if index.get(entity_id) is None:
         raise fail(f"no vendor {entity_id!r}", Exit.NOT_FOUND)

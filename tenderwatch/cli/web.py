@@ -43,8 +43,10 @@ def serve_command(
     ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Run the review workbench. Local mode (loopback, no --auth): single user, no login.
-    Server mode: accounts from `tenderwatch users add`, roles, sessions, CSRF, rate limits."""
+    """Run the review workbench, in local or server mode.
+
+    Local mode (loopback, no --auth): single user, no login. Server mode: accounts from
+    `tenderwatch users add`, roles, sessions, CSRF, rate limits."""
     import uvicorn
 
     from ..web import create_app, is_loopback
@@ -129,8 +131,10 @@ def export_pack_command(
     data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
-    """Write an evidence pack (originals, WARC records, HTML+PDF findings report of the
-    confirmed flags, sha256 manifest) for the documents matching the filters."""
+    """Write an evidence pack for the documents matching the filters.
+
+    The pack holds the originals, their WARC records, an HTML+PDF findings report of the
+    confirmed flags and a sha256 manifest."""
     settings = settings_for(data_dir)
     try:
         flt = QueueFilter.model_validate(
