@@ -13,6 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
+# Temporary files: this prefix, the blob's digest, a dash and a random suffix.
+_PARTIAL = ".tmp-"
+
 
 def sha256_hex(data: bytes) -> str:
     """A document id: the lowercase hex sha256 of its bytes."""
@@ -56,7 +59,8 @@ class BlobStore:
             return digest
         final = self._path(digest)
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
+        # Named after the blob, so that what a writer killed mid-write leaves is found.
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f"{_PARTIAL}{digest}-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -68,6 +72,16 @@ class BlobStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return digest
+
+    def discard_partial(self, digest: str) -> int:
+        """Remove the temporary files of this blob that a writer killed while writing it
+        left behind (an extraction worker stopped or killed); returns how many. Only for a
+        blob nobody is writing now."""
+        removed = 0
+        for leftover in self._path(digest).parent.glob(f"{_PARTIAL}{digest}-*"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def sync(self, digest: str) -> None:
         """Make a stored blob durable (after ``put(..., durable=False)``). On ext4 and XFS

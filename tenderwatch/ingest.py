@@ -13,6 +13,7 @@ exactly the documents that never committed. See docs/storage.md.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
@@ -363,6 +364,7 @@ class WorkerPool:
                 except (EOFError, OSError):
                     job = slot.answered()
                     ended = self._restart(slot)
+                    _discard_partial_blob(job)
                     if job.retried:
                         done.append((job.key, f"the extraction worker died twice on it ({ended})"))
                     else:
@@ -381,6 +383,7 @@ class WorkerPool:
             elif time.monotonic() >= slot.deadline:
                 job = slot.answered()
                 self._restart(slot)
+                _discard_partial_blob(job)
                 done.append(
                     (
                         job.key,
@@ -403,6 +406,14 @@ class WorkerPool:
             slot.process.kill()
         for slot in self._slots:
             slot.process.join()
+
+
+def _discard_partial_blob(job: Job) -> None:
+    # The stopped worker may have been writing the job's blob (it writes it after the
+    # extraction); it has been joined, so nobody writes that blob now.
+    # A leftover that cannot be removed costs disk space only: no reason to stop the ingest.
+    with contextlib.suppress(OSError):
+        BlobStore(job.settings.data_dir / "blobs").discard_partial(job.key)
 
 
 _POOL: WorkerPool | None = None

@@ -214,9 +214,15 @@ def test_document_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path, folde
     lines = (f"第{i}行 视频监控系统采购 camera\n" for i in range(100_000))
     (slow / "huge.txt").write_text("".join(lines), encoding="utf-8")
     hurried = settings.model_copy(update={"document_timeout_s": 0.05})
+    # what the worker would leave if it were stopped while writing the document's blob
+    digest = sha256_hex((slow / "huge.txt").read_bytes())
+    partial = settings.data_dir / "blobs" / digest[:2] / f".tmp-{digest}-stopped"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"part of it")
     summary, _ = run([slow], hurried, store)
     assert [f.source.rsplit("/", 1)[-1] for f in summary.failed] == ["huge.txt"]
     assert "document_timeout_s" in summary.failed[0].reason
+    assert not partial.exists()
     after, _ = run([folder / "a.html", folder / "b.html"], settings, store)
     assert after.new == 2  # the pool replaced the killed worker
     # kept as a failed document (bytes and provenance are evidence), reported again on re-run

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +55,27 @@ def test_a_blob_written_for_a_later_sync_is_stored_whole(tmp_path):
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [digest]
     with pytest.raises(FileNotFoundError):
         blobs.sync(sha256_hex(b"never stored"))  # a row must not commit without its blob
+
+
+def test_what_a_writer_killed_mid_write_leaves_is_discarded(tmp_path):
+    # A child process dies (SIGKILL) between writing its temporary file and renaming it,
+    # as an extraction worker stopped by the document timeout or the OOM killer may.
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from tenderwatch.blobs import BlobStore\n"
+        "os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "BlobStore(Path(sys.argv[1])).put(b'half written')\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=False)
+    assert child.returncode == -signal.SIGKILL
+    digest = sha256_hex(b"half written")
+    blobs = BlobStore(tmp_path)
+    (leftover,) = tmp_path.rglob(".tmp-*")
+    assert not blobs.exists(digest)
+    # Another blob's temporary file in the same folder is someone else's write: kept.
+    others = leftover.parent / f".tmp-{'0' * 64}-x"
+    others.write_bytes(b"")
+    assert blobs.discard_partial(digest) == 1
+    assert list(tmp_path.rglob(".tmp-*")) == [others]
+    assert blobs.discard_partial(digest) == 0
