@@ -560,12 +560,9 @@ class _Vendors:
     ) -> tuple[ScanResult, list[VendorMention]]:
         """Match the notice's vendor mentions; a listed vendor adds its signal to the scan
         before the risk is computed."""
-        from .vendors.signal import link_vendors, with_signals
+        from .vendors.signal import scan_with_vendors
 
-        if facts is None:
-            return scan, []
-        links = link_vendors(doc_id, facts, extraction.text, self.index, self.judgements)
-        return with_signals(scan, links.signals), links.mentions
+        return scan_with_vendors(doc_id, extraction.text, facts, scan, self.index, self.judgements)
 
 
 class _Ingest:

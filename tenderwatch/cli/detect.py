@@ -15,7 +15,17 @@ from ..detect.engine import CONTEXT_CHARS
 from ..detect.evaluation import POSITIVE_RISKS
 from ..detect.examples import check_examples
 from ..model import Risk
-from .app import Exit, FormatOption, OutputFormat, app, console, emit_json, fail, settings_for
+from .app import (
+    DataDirOption,
+    Exit,
+    FormatOption,
+    OutputFormat,
+    app,
+    console,
+    emit_json,
+    fail,
+    settings_for,
+)
 
 rules_app = typer.Typer(help="Document and test the detection rule set.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -94,7 +104,7 @@ def rules_test(
         raise typer.Exit(int(Exit.FAILED))
 
 
-def _print_check(result: CheckResult, ruleset: RuleSet) -> None:
+def _print_check(result: CheckResult, titles: dict[str, str]) -> None:
     if result.error or result.scan is None or result.extraction is None:
         console.print(
             f"[bold]{escape(str(result.path))}[/]: [red]error[/] {escape(str(result.error))}"
@@ -106,7 +116,7 @@ def _print_check(result: CheckResult, ruleset: RuleSet) -> None:
         console.print(f"  [dim]{escape(reason)}[/]")
     text = result.extraction.text
     for flag in result.scan.flags:
-        title = ruleset.rule(flag.rule).title
+        title = titles[flag.rule]
         kind = "signal" if flag.signal else flag.severity.value
         before = text[max(0, flag.start - CONTEXT_CHARS) : flag.start]
         after = text[flag.end : flag.end + CONTEXT_CHARS]
@@ -122,23 +132,30 @@ def _print_check(result: CheckResult, ruleset: RuleSet) -> None:
 def check_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked) to check.")],
     rules: RulesOption = None,
+    data_dir: DataDirOption = None,
     output_format: FormatOption = OutputFormat.TEXT,
 ) -> None:
     """Extract and scan files like a linter, without a database.
 
-    Exit 0 when every document is none/low risk, 1 when any is medium/high, 2 when any input
-    could not be read (2 wins over 1).
+    Suppliers and makers on a public list (the shipped vendors, and lists imported into
+    the data folder) add their signal as at ingest. Exit 0 when every document is none/low
+    risk, 1 when any is medium/high, 2 when any input could not be read (2 wins over 1).
     """
+    from ..vendors import build_index
+    from ..vendors.signal import RULE_ID, TITLE
+
     ruleset = _ruleset(rules)
-    settings = settings_for(None)
+    settings = settings_for(data_dir)
+    vendors = build_index(settings.data_dir)
+    titles = {rule.id: rule.title for rule in ruleset.rules} | {RULE_ID: TITLE}
     unreadable = findings = False
     for path in walk(paths):
-        result = check_file(path, ruleset, settings)
+        result = check_file(path, ruleset, settings, vendors)
         unreadable = unreadable or result.error is not None
         findings = findings or (result.scan is not None and result.scan.risk in POSITIVE_RISKS)
         if output_format is OutputFormat.JSON:
             emit_json(result.to_json())
         else:
-            _print_check(result, ruleset)
+            _print_check(result, titles)
     code = Exit.INPUT_ERROR if unreadable else Exit.FINDINGS if findings else Exit.OK
     raise typer.Exit(int(code))

@@ -1,7 +1,10 @@
 """`tenderwatch check`: extract and scan files like a linter, without a database.
 
 Every input yields a :class:`CheckResult`; an unreadable file is a result with an error,
-never an exception, so one bad file does not stop the run.
+never an exception, so one bad file does not stop the run. Given a vendor index, a
+document's listed suppliers and makers add their signal as ingest adds it, so a document
+gets the risk here that it gets in the archive (without reviewers' judgements, which live
+in the archive's database).
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Extraction, ExtractionStatus, ScanResult
 from ..settings import Settings
 from .engine import scan
 from .loader import RuleSet
+
+if TYPE_CHECKING:
+    from ..vendors.matcher import VendorIndex
 
 # Statuses that mean the document's text could not be read at all.
 _UNREADABLE = {
@@ -68,8 +74,12 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
             yield path  # a missing file becomes a result with an error
 
 
-def check_file(path: Path, ruleset: RuleSet, settings: Settings) -> CheckResult:
-    """Read, extract and scan one file; problems are recorded in the result's ``error``."""
+def check_file(
+    path: Path, ruleset: RuleSet, settings: Settings, vendors: VendorIndex | None = None
+) -> CheckResult:
+    """Read, extract and scan one file; problems are recorded in the result's ``error``.
+    With ``vendors`` (``tenderwatch.vendors.build_index``), listed vendors among the
+    document's facts add their signal to the scan, as at ingest."""
     try:
         size = path.stat().st_size
         if size > settings.max_file_bytes:
@@ -89,7 +99,25 @@ def check_file(path: Path, ruleset: RuleSet, settings: Settings) -> CheckResult:
     if problem is not None:
         detail = f": {extraction.error}" if extraction.error else ""
         return CheckResult(path, digest, extraction, None, f"{problem}{detail}")
-    return CheckResult(path, digest, extraction, scan(extraction, ruleset, settings=settings), None)
+    result = scan(extraction, ruleset, settings=settings)
+    if vendors is not None:
+        result = _with_vendors(digest, extraction, result, vendors, settings)
+    return CheckResult(path, digest, extraction, result, None)
+
+
+def _with_vendors(
+    digest: str,
+    extraction: Extraction,
+    result: ScanResult,
+    vendors: VendorIndex,
+    settings: Settings,
+) -> ScanResult:
+    # Imported here: facts and vendors load tables that `rules test` never needs.
+    from ..facts import extract_facts
+    from ..vendors.signal import scan_with_vendors
+
+    facts = extract_facts(extraction, settings=settings)
+    return scan_with_vendors(digest, extraction.text, facts, result, vendors)[0]
 
 
 def _extract(data: bytes, settings: Settings) -> Extraction:

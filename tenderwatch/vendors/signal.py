@@ -25,6 +25,7 @@ from .matcher import Candidate, Decision, Feature, MatchResult, VendorIndex
 from .model import Entity, Listing
 
 RULE_ID = "context.vendor.sanctioned"
+TITLE = "Supplier or maker on a public sanctions or export-control list"
 CATEGORY = "context.vendor"
 
 
@@ -228,6 +229,23 @@ def link_vendors(
             flagged.add(best.entity_id)
             links.signals.append(flag)
     return links
+
+
+def scan_with_vendors(
+    doc_id: str,
+    text: str,
+    facts: NoticeFacts | None,
+    scan: ScanResult,
+    index: VendorIndex,
+    judgements: JudgementLog | None = None,
+) -> tuple[ScanResult, list[VendorMention]]:
+    """A document's scan with its listed vendors' signals added and its risk recomputed
+    (:func:`link_vendors`, then :func:`with_signals`), and its vendor mentions. ``text``
+    is the document's original text; a document without facts has no mentions."""
+    if facts is None:
+        return scan, []
+    links = link_vendors(doc_id, facts, text, index, judgements)
+    return with_signals(scan, links.signals), links.mentions
 
 
 def with_signals(scan: ScanResult, signals: list[Flag]) -> ScanResult:

@@ -189,17 +189,22 @@ def test_a_judgement_is_stored_and_reused_by_later_runs(awards, settings, store)
     assert store.document(_by_file(store, "third.html")).risk is Risk.MEDIUM
 
 
-def test_imported_lists_are_matched_at_ingest(awards, settings, store, tmp_path):
+def _import_a_list_naming(name: str, tmp_path: Path, data_dir: Path) -> None:
+    """A public list of one company, imported into ``data_dir``."""
     from tenderwatch.vendors import import_file, save_import
 
     listing = tmp_path / "list.csv"
     listing.write_text(
         "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,"
         "emails,dataset,first_seen,last_seen,last_change\n"
-        f"TEST-1,Company,{UNLISTED},,,cn,,,Test list entry 2026,,,test-list,,,\n",
+        f"TEST-1,Company,{name},,,cn,,,Test list entry 2026,,,test-list,,,\n",
         encoding="utf-8",
     )
-    save_import(import_file(listing, None), settings.data_dir)
+    save_import(import_file(listing, None), data_dir)
+
+
+def test_imported_lists_are_matched_at_ingest(awards, settings, store, tmp_path):
+    _import_a_list_naming(UNLISTED, tmp_path, settings.data_dir)
     _ingest([awards], settings, store)
     unlisted = _by_file(store, "unlisted.html")
     assert store.document(unlisted).risk is Risk.HIGH
@@ -240,3 +245,27 @@ def test_cli_shows_facts_vendor_matches_and_procurements(awards, tmp_path):
     assert "no_match" in tw("vendors", "match", LISTED, "-f", "json").output
     tw("scan", "-f", "json")
     assert lines(tw("vendors", "ls", "--procured", "-f", "json")) == []
+
+
+def test_check_gives_the_risk_that_ingest_gives(awards, settings, store, tmp_path):
+    # `tenderwatch check` has no archive, but matches vendors as ingest does: the listed
+    # supplier's notice is high there too, and a list imported into --data-dir counts.
+    from typer.testing import CliRunner
+
+    from tenderwatch.cli import app
+
+    def checked(data_dir: Path) -> dict[str, dict]:
+        args = ["check", str(awards), "--data-dir", str(data_dir), "--format", "json"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1, result.output
+        return {Path(r["path"]).stem: r for r in map(json.loads, result.stdout.splitlines())}
+
+    rows = checked(tmp_path / "empty")
+    _ingest([awards], settings, store)
+    for name in ("listed", "unlisted"):
+        assert rows[name]["risk"] == store.document(_by_file(store, f"{name}.html")).risk.value
+    assert (rows["listed"]["risk"], rows["unlisted"]["risk"]) == ("high", "medium")
+    vendor = [f for f in rows["listed"]["flags"] if f["rule"] == "context.vendor.sanctioned"]
+    assert [(f["text"], f["signal"]) for f in vendor] == [(LISTED, True)]
+    _import_a_list_naming(UNLISTED, tmp_path, tmp_path / "lists")
+    assert checked(tmp_path / "lists")["unlisted"]["risk"] == "high"
