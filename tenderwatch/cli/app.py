@@ -27,7 +27,9 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    # Markdown, not rich markup: rich reads "[default: ...]" in a help text as a style tag
+    # and drops it, and keeps every line break of a docstring's paragraphs.
+    rich_markup_mode="markdown",
 )
 
 console = Console()

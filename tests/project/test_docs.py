@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import typer.main
+from typer.testing import CliRunner
 
 from tenderwatch.cli import app
 from tenderwatch.settings import settings_markdown
@@ -53,3 +54,23 @@ def test_every_command_is_in_the_readme_table() -> None:
     root = typer.main.get_command(app)
     for name in getattr(root, "commands", {}):
         assert f"`{name}" in readme, f"README's command table does not mention `{name}`"
+
+
+def test_rendered_help_keeps_every_word_of_the_help_texts() -> None:
+    # What --help prints must hold each option's help and each command's summary whole:
+    # a help renderer may read "[default: ...]" as markup and drop it, or keep a
+    # docstring's line breaks inside the summary that the command list shows.
+    runner = CliRunner()
+    root = typer.main.get_command(app)
+    for path, command in _walk(root):
+        args = path.split()[1:]
+        shown = " ".join(
+            runner.invoke(app, [*args, "--help"], env={"COLUMNS": "300"}).output.split()
+        )
+        for param in getattr(command, "params", []):
+            for word in re.findall(r"\S+", param.help or ""):
+                assert word.strip("`") in shown, f"`{path} --help` lost {word!r} of {param.name}"
+        for name, sub in getattr(command, "commands", {}).items():
+            summary = (sub.help or "").split("\n\n")[0]
+            assert "\n" not in summary.strip(), f"`{path} {name}`: summary of one line"
+            assert " ".join(summary.replace("`", "").split()) in shown, f"`{path}` lists {name}"
