@@ -14,6 +14,7 @@ exactly the documents that never committed. See docs/storage.md.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -759,24 +761,54 @@ def ingest(
 
     pool = worker_pool(settings)
     run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
-    try:
-        for item in inputs:
-            while not pool.has_room:
+    with _fewer_collections():
+        try:
+            for item in inputs:
+                while not pool.has_room:
+                    for doc_id, result in pool.results():
+                        run.finish(doc_id, result)
+                run.accept(item, pool)
+                run.flush_if_due()
+            while pool.busy:
                 for doc_id, result in pool.results():
                     run.finish(doc_id, result)
-            run.accept(item, pool)
-            run.flush_if_due()
-        while pool.busy:
-            for doc_id, result in pool.results():
-                run.finish(doc_id, result)
-        run.close()
-        # Also when nothing was new: a run killed before this point left its notices unlinked.
-        store.link_new_notices()
-    except BaseException:
-        _discard_pool()  # its workers may still hold jobs of this batch
-        run.committer.stop()  # what it was handed is committed: whole documents
-        raise
+            run.close()
+            # Also when nothing was new: a run killed before this point left its notices
+            # unlinked.
+            store.link_new_notices()
+        except BaseException:
+            _discard_pool()  # its workers may still hold jobs of this batch
+            run.committer.stop()  # what it was handed is committed: whole documents
+            raise
     return run.summary
+
+
+# Young objects are collected after this many allocations during a run, not 700.
+_RUN_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """An ingest with the garbage collector mostly out of the parent's way. The objects
+    alive at its start (rule set, vendor index, tables) are frozen, so collections no
+    longer walk them, and young objects are collected every 50,000 allocations. The
+    parent's main thread, which also reads every result and dispatches every job, spent
+    about a seventh of its samples collecting. Over 20k notices it now uses 4-5 s less CPU
+    (17.2-17.8 s to 12.9-13.1 s), with the same peak memory; the saving is early in a run
+    (the same at 100k). The collector's settings are restored afterwards; objects that the
+    caller froze itself (say, before forking) are left as they are, and then nothing more
+    is frozen."""
+    threshold = gc.get_threshold()
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
+    gc.set_threshold(_RUN_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if freezing:
+            gc.unfreeze()
 
 
 # -- re-scanning stored documents -------------------------------------------------------------

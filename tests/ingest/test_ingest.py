@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
@@ -331,3 +332,36 @@ def test_a_failed_commit_stops_the_ingest_and_keeps_whole_documents(
     summary, _ = run([folder], settings, store)
     assert summary.new == 10 - stats.documents and summary.failed == []
     assert store.stats().documents == 10
+
+
+def test_the_collector_is_tuned_for_an_ingest_and_restored_after_it(folder, settings, store):
+    # During a run the objects alive at its start are frozen and young ones are collected
+    # less often; the process's collector settings are back afterwards, also after a failure.
+    before = gc.get_threshold(), gc.get_freeze_count()
+    during = []
+
+    def progress(event):
+        during.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    inputs = iter_inputs([str(folder)], settings=settings)
+    summary = ingest(inputs, settings=settings, store=store, progress=progress)
+    assert summary.new == 3 and during
+    assert all(threshold > before[0][0] and frozen > 0 for threshold, frozen in during)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+    def broken():
+        yield from iter_inputs([str(folder)], settings=settings)
+        raise RuntimeError("the input source broke")
+
+    with pytest.raises(RuntimeError, match="broke"):
+        ingest(broken(), settings=settings, store=store)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    # what the caller froze itself stays frozen
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        ingest(iter_inputs([str(folder)], settings=settings), settings=settings, store=store)
+        # neither thawed (0) nor grown by the run's own objects; frozen objects may be freed
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
