@@ -43,11 +43,19 @@ def _watch(tmp_path, settings, sources_dir):
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def _committed(settings) -> int:
+def _captured(settings, portal) -> set[str]:
+    """Paths the crawl state marks captured whose document is stored. The state is marked
+    after the document commits, so a kill in between leaves a stored, unmarked notice."""
     store = open_store(settings)
+    state = CrawlState.for_store(store)
     try:
-        return store.count_documents()
+        return {
+            t.url.removeprefix(portal.base)
+            for t in state.captured("fixture")
+            if store.has_document(t.doc_id)
+        }
     finally:
+        state.close()
         store.close()
 
 
@@ -65,12 +73,13 @@ def test_kill_during_crawl_then_resume(portal, source, settings, tmp_path):
     release = threading.Event()
     portal.state.block["/notice/n4"] = release
     # Ingest commits in batches at most a second old; slow pages before the blocked one
-    # let a batch commit before the kill, so both sides of the resume are exercised.
+    # let a batch commit (and the crawl state mark it) before the kill, so both sides of
+    # the resume are exercised.
     portal.state.slow = {"/notice/n2", "/files/n2.txt", "/notice/n3", "/files/n3.txt"}
 
     process = _watch(tmp_path, settings, sources_dir)
     deadline = time.monotonic() + 120
-    while "/notice/n4" not in portal.state.hits() or not _committed(settings):
+    while "/notice/n4" not in portal.state.hits() or not _captured(settings, portal):
         assert process.poll() is None, process.stdout.read().decode()
         assert time.monotonic() < deadline, "the crawl never reached notice n4"
         time.sleep(0.05)
@@ -78,17 +87,7 @@ def test_kill_during_crawl_then_resume(portal, source, settings, tmp_path):
     process.wait()
     release.set()
     first_hits = portal.state.hits()
-    store = open_store(settings)
-    state = CrawlState.for_store(store)
-    try:
-        captured_before = {
-            t.url.removeprefix(portal.base)
-            for t in state.captured("fixture")
-            if store.has_document(t.doc_id)
-        }
-    finally:
-        state.close()
-        store.close()
+    captured_before = _captured(settings, portal)
 
     process = _watch(tmp_path, settings, sources_dir)
     output = process.communicate(timeout=120)[0].decode()
