@@ -254,7 +254,7 @@ def test_jobs_queued_behind_a_timed_out_document_are_done(tmp_path, settings, st
 def _gone(pid):
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped before or while reading
         return True
     return "\nState:\tZ" in status
 
