@@ -13,7 +13,6 @@ exactly the documents that never committed. See docs/storage.md.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import multiprocessing
@@ -25,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -338,6 +337,14 @@ class WorkerPool:
         slot.jobs, slot.queued_bytes = deque(), 0
         return ended
 
+    def _stop(self, slot: _Slot) -> tuple[Job, str]:
+        """The job the slot's worker was on (it died or timed out), and how the worker
+        ended: the worker is replaced, and what it left of the job's blob is removed."""
+        job = slot.answered()
+        ended = self._restart(slot)
+        _discard_partial_blob(job)
+        return job, ended
+
     @staticmethod
     def _await_ready(slot: _Slot) -> None:
         try:
@@ -364,9 +371,7 @@ class WorkerPool:
                 try:
                     key, result = slot.conn.recv()
                 except (EOFError, OSError):
-                    job = slot.answered()
-                    ended = self._restart(slot)
-                    _discard_partial_blob(job)
+                    job, ended = self._stop(slot)
                     if job.retried:
                         done.append((job.key, f"the extraction worker died twice on it ({ended})"))
                     else:
@@ -383,9 +388,7 @@ class WorkerPool:
                     result = Processed.model_validate_json(result)
                 done.append((key, result))
             elif time.monotonic() >= slot.deadline:
-                job = slot.answered()
-                self._restart(slot)
-                _discard_partial_blob(job)
+                job, _ = self._stop(slot)
                 done.append(
                     (
                         job.key,
@@ -414,7 +417,7 @@ def _discard_partial_blob(job: Job) -> None:
     # The stopped worker may have been writing the job's blob (it writes it after the
     # extraction); it has been joined, so nobody writes that blob now.
     # A leftover that cannot be removed costs disk space only: no reason to stop the ingest.
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         BlobStore(job.settings.data_dir / "blobs").discard_partial(job.key)
 
 
