@@ -96,8 +96,18 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
+        # Out of flight before the client can have the whole response: once it has, it may
+        # send its next request, which this thread would otherwise still count as overlapping.
+        self._leave()
         self.end_headers()
         self.wfile.write(body)
+
+    def _leave(self) -> None:
+        state = self.server.state
+        with state.lock:
+            if self._in_flight:
+                self._in_flight = False
+                state.in_flight -= 1
 
     def do_GET(self) -> None:
         state = self.server.state
@@ -105,12 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
             state.requests.append((self.path, dict(self.headers.items())))
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            self._in_flight = True
         try:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._route(state)
         finally:
-            with state.lock:
-                state.in_flight -= 1
+            self._leave()  # also a request answered by no response
 
     def _route(self, state: PortalState) -> None:
         parts = urlsplit(self.path)
