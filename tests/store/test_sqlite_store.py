@@ -10,6 +10,7 @@ import pytest
 
 from tenderwatch.model import Risk, ScanResult
 from tenderwatch.settings import Settings
+from tenderwatch.store import sqlite as backend
 from tenderwatch.store.base import (
     Capture,
     Decision,
@@ -37,6 +38,29 @@ def test_migrations_are_applied_once_in_order(tmp_path):
     again.close()
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM schema_migrations").fetchone()
     assert rows[0] == len(expected)
+
+
+def test_an_archive_of_0007_loses_the_unused_vendor_tables_only(tmp_path, monkeypatch):
+    path = tmp_path / "tw.db"
+    shipped = migrations_for("sqlite")
+    older = [m for m in shipped if m.version < "0008"]
+    monkeypatch.setattr(backend, "migrations_for", lambda dialect: older)
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    assert {"vendor_imports", "vendor_entities"} <= _table_names(db)
+    judgement = ("j", "k", "m", "e", "same", "r", "t", None, None)
+    db.execute("INSERT INTO vendor_judgements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", judgement)
+    db.commit()
+    monkeypatch.setattr(backend, "migrations_for", lambda dialect: shipped)
+    store = SQLiteStore(path)
+    assert store.applied_migrations() == [m.version for m in shipped]
+    store.close()
+    assert not {"vendor_imports", "vendor_entities"} & _table_names(db)
+    assert db.execute("SELECT count(*) FROM vendor_judgements").fetchone()[0] == 1
+
+
+def _table_names(db: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def test_pragmas(store):
@@ -248,7 +272,6 @@ def test_list_filters_and_stats(store, make_document):
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
-    from tenderwatch.store import sqlite as backend
     from tenderwatch.store.migrations import Migration
 
     broken = Migration("9999_broken", "CREATE TABLE half_done (a TEXT);\nCREATE TABLE oops (")
