@@ -11,10 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 # Temporary files: this prefix, the blob's digest, a dash and a random suffix.
 _PARTIAL = ".tmp-"
+# A blob is written in milliseconds, a huge one in seconds: a temporary file nobody has
+# touched for an hour was left by a writer that died, not by one still writing.
+STALE_PARTIAL_SECONDS = 3600.0
 
 
 def sha256_hex(data: bytes) -> str:
@@ -81,6 +85,29 @@ class BlobStore:
         for leftover in self._path(digest).parent.glob(f"{_PARTIAL}{digest}-*"):
             leftover.unlink(missing_ok=True)
             removed += 1
+        return removed
+
+    def discard_stale_partials(self, older_than: float = STALE_PARTIAL_SECONDS) -> int:
+        """Remove the temporary files that no write has touched for ``older_than`` seconds:
+        what writers killed mid-write left when nothing was there to clean up after them (a
+        whole ingest killed). Returns how many. One listing of every blob folder."""
+        cutoff = time.time() - older_than
+        removed = 0
+        try:
+            folders = [entry.path for entry in os.scandir(self.root) if entry.is_dir()]
+        except FileNotFoundError:
+            return 0  # nothing stored yet
+        for folder in folders:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(_PARTIAL):
+                        continue
+                    try:
+                        if entry.stat().st_mtime < cutoff:
+                            os.unlink(entry.path)
+                            removed += 1
+                    except FileNotFoundError:
+                        pass  # its writer renamed or removed it meanwhile
         return removed
 
     def sync(self, digest: str) -> None:

@@ -764,6 +764,8 @@ def ingest(
 
     pool = worker_pool(settings)
     run = _Ingest(settings, store, progress, str(load_ruleset().version), _Vendors(store, settings))
+    # A run killed while its workers wrote blobs left their temporary files: gone here.
+    run.blobs.discard_stale_partials()
     with _fewer_collections():
         try:
             for item in inputs:

@@ -42,6 +42,20 @@ def test_folder_then_reingest_adds_no_duplicates(folder, settings, store):
     assert len(blobs) == 3
 
 
+def test_an_ingest_removes_what_a_killed_run_half_wrote(folder, settings, store):
+    # A whole ingest killed mid-write leaves its workers' temporary blob files behind.
+    folder_of_blobs = settings.data_dir / "blobs" / "ab"
+    folder_of_blobs.mkdir(parents=True)
+    leftover = folder_of_blobs / f".tmp-ab{'0' * 62}-k1ll3d"
+    leftover.write_bytes(b"half a document")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(leftover, (hours_ago, hours_ago))
+    summary, _ = run([folder], settings, store)
+    assert summary.new == 3
+    assert not leftover.exists()
+    assert not list((settings.data_dir / "blobs").rglob(".tmp-*"))
+
+
 def test_same_bytes_twice_in_one_batch_is_one_document(folder, settings, store):
     (folder / "copy.html").write_bytes((folder / "a.html").read_bytes())
     summary, _ = run([folder], settings, store)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -79,3 +81,21 @@ def test_what_a_writer_killed_mid_write_leaves_is_discarded(tmp_path):
     assert blobs.discard_partial(digest) == 1
     assert list(tmp_path.rglob(".tmp-*")) == [others]
     assert blobs.discard_partial(digest) == 0
+
+
+def test_only_stale_temporary_files_are_discarded(tmp_path):
+    blobs = BlobStore(tmp_path / "blobs")
+    assert blobs.discard_stale_partials() == 0  # no folder yet
+    kept = blobs.put(b"a stored blob")
+    folder = blobs.path_for(kept).parent
+    stale = folder / f".tmp-{'a' * 64}-old"
+    fresh = folder / f".tmp-{'b' * 64}-now"  # a write going on: kept
+    for partial in (stale, fresh):
+        partial.write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    os.utime(blobs.path_for(kept), (hours_ago, hours_ago))  # an old blob is no partial
+    assert blobs.discard_stale_partials() == 1
+    assert not stale.exists() and fresh.exists()
+    assert blobs.get(kept) == b"a stored blob"
+    assert blobs.discard_stale_partials(older_than=0) == 1  # the fresh one, when asked
