@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         "$XDG_CACHE_HOME/tenderwatch, else ~/.cache/tenderwatch.",
     )
 
+    # Export
+    ocds_ocid_prefix: str = Field(
+        "ocds-tw0000",
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        description="ocid prefix of OCDS exports. The default is not registered: publishers "
+        "register their own with the Open Contracting Partnership.",
+    )
+
     # Work
     workers: int = Field(0, description="Worker processes for extraction; 0 means one per core.")
 

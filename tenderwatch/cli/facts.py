@@ -117,10 +117,11 @@ def export_command(
             Exit.INPUT_ERROR,
         )
     exporter = EXPORTERS.get(export_format)
-    with open_store_or_fail(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with open_store_or_fail(settings) as store:
         ids = [store.resolve_id(d) for d in doc] if doc else None
         records = records_from_store(store, doc_ids=ids, risk=risk)
-    bundle = make_bundle(records, datetime.now(UTC))
+    bundle = make_bundle(records, datetime.now(UTC), settings)
     if output is None:
         exporter.write(bundle, sys.stdout.buffer, table)
         sys.stdout.buffer.flush()

@@ -16,6 +16,7 @@ from ..facts.model import NoticeFacts
 from ..facts.processes import Process, link_processes
 from ..model import Flag, Risk
 from ..registry import Registry
+from ..settings import Settings
 
 
 class ExportRecord(BaseModel):
@@ -45,16 +46,20 @@ class ExportBundle:
     records: list[ExportRecord]
     processes: list[Process]
     generated_at: datetime
+    ocid_prefix: str  # setting ocds_ocid_prefix
 
     def process_of(self) -> dict[str, Process]:
         """Document id -> its process."""
         return {n.doc_id: p for p in self.processes for n in p.notices}
 
 
-def make_bundle(records: list[ExportRecord], generated_at: datetime) -> ExportBundle:
+def make_bundle(
+    records: list[ExportRecord], generated_at: datetime, settings: Settings | None = None
+) -> ExportBundle:
     """Records plus the processes linking them (documents without facts stay unlinked)."""
     processes = link_processes((r.doc_id, r.facts) for r in records if r.facts is not None)
-    return ExportBundle(records, processes, generated_at)
+    prefix = (settings or Settings()).ocds_ocid_prefix
+    return ExportBundle(records, processes, generated_at, prefix)
 
 
 @dataclass(frozen=True)

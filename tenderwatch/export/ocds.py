@@ -18,8 +18,6 @@ from ..facts.model import Amount, AmountRole, DateRole, NoticeFacts, NoticeType
 from ..facts.processes import Process
 from .base import EXPORTERS, ExportBundle, Exporter, ExportRecord, Table, stable_id
 
-# Not a registered OCDS prefix: publishers replace it with their own (see docs/export.md).
-OCID_PREFIX = "ocds-tw0000"
 TAGS = {
     NoticeType.INTENTION: "planning",
     NoticeType.TENDER: "tender",
@@ -55,13 +53,11 @@ def _party(name: str, roles: list[str], facts: NoticeFacts, role: str | None) ->
     return party
 
 
-def release(
-    record: ExportRecord, process: Process | None, generated_at: datetime
-) -> dict[str, Any]:
+def release(record: ExportRecord, process: Process | None, ocid_prefix: str) -> dict[str, Any]:
     facts = record.facts or NoticeFacts(extractor_version="none")
     kind = facts.notice_type.value if facts.notice_type else None
     published = facts.date_of(DateRole.PUBLICATION)
-    ocid = f"{OCID_PREFIX}-{process.id if process else stable_id('twp', 'doc:' + record.doc_id)}"
+    ocid = f"{ocid_prefix}-{process.id if process else stable_id('twp', 'doc:' + record.doc_id)}"
     out: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{record.doc_id[:16]}-{kind.value if kind else 'notice'}",
@@ -179,7 +175,7 @@ def package(bundle: ExportBundle) -> dict[str, Any]:
         "publisher": {"name": "tenderwatch"},
         "uri": f"urn:tenderwatch:export:{bundle.generated_at.strftime('%Y%m%dT%H%M%SZ')}",
         "releases": [
-            release(r, processes.get(r.doc_id), bundle.generated_at)
+            release(r, processes.get(r.doc_id), bundle.ocid_prefix)
             for r in bundle.records
             if r.facts is not None
         ],

@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 from openpyxl import load_workbook
+from pydantic import ValidationError
 from referencing import Registry, Resource
 
-from tenderwatch.export import EXPORTERS, Table
+from tenderwatch.export import EXPORTERS, Table, make_bundle, records_from_store
 from tenderwatch.facts import NoticeType
+from tenderwatch.settings import Settings
 
 OCDS = Path("/work/shared/ocds")
 if not OCDS.is_dir():  # CI clones main with shared/ beside it
@@ -80,6 +82,21 @@ def test_ocds_leaves_unreadable_amounts_out(bundle):
         r for r in package["releases"] if r.get("buyer", {}).get("name") == "杭州市西湖区图书馆"
     )
     assert all("value" not in a for a in other.get("awards", []))
+
+
+def test_the_ocid_prefix_is_a_setting(stored, bundle):
+    _, store = stored
+    ours = make_bundle(
+        records_from_store(store), bundle.generated_at, Settings(ocds_ocid_prefix="ocds-abc123")
+    )
+    package = json.loads(render(ours, "ocds"))
+    assert not list(ocds_validator().iter_errors(package))
+    default = json.loads(render(bundle, "ocds"))
+    assert [r["ocid"] for r in package["releases"]] == [
+        r["ocid"].replace("ocds-tw0000-", "ocds-abc123-", 1) for r in default["releases"]
+    ]
+    with pytest.raises(ValidationError, match="ocds_ocid_prefix"):
+        Settings(ocds_ocid_prefix="tw")  # OCDS prefixes are ocds- and six characters
 
 
 def test_ocds_validator_catches_a_broken_release(bundle):
