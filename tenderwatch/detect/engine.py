@@ -4,8 +4,6 @@ original text, assess risk."""
 from __future__ import annotations
 
 import os
-import re
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from functools import cache
 from operator import attrgetter
@@ -79,6 +77,20 @@ class _Scanner:
         )
         self.version = version = ruleset.version
         self.max_hits = settings.detect_max_hits
+        # The fields of a flag that come from its rule, copied into each of its flags.
+        self.fields: dict[str, dict[str, object]] = ruleset.cached(
+            "flag fields",
+            lambda: {
+                c.rule.id: {
+                    "rule": c.rule.id,
+                    "category": c.category,
+                    "severity": c.rule.severity,
+                    "signal": c.rule.signal,
+                    "ruleset_version": version,
+                }
+                for c in program.rules
+            },
+        )
         # Most documents raise nothing: they share one result per rule set instead of
         # building one each (results are read, stored and sent, never changed in place).
         self.nothing: ScanResult = ruleset.cached(
@@ -89,8 +101,10 @@ class _Scanner:
         )
 
     def scan(
-        self, original: str, page_of: Callable[[int], int], normalized: Normalized | None
+        self, original: str, page_of: Callable[[int], int] | None, normalized: Normalized | None
     ) -> ScanResult:
+        """``page_of``: the page of an offset of ``original``; None: form feeds in it
+        separate pages."""
         normalized = normalized or normalize(original)
         text = normalized.text
         present = self.found_by.present(text)
@@ -137,43 +151,26 @@ class _Scanner:
         span: tuple[int, int],
         original: str,
         normalized: Normalized,
-        page_of: Callable[[int], int],
+        page_of: Callable[[int], int] | None,
     ) -> Flag:
-        rule = compiled_rule.rule
         first, last = normalized.to_original(*span)
         return _new_flag(
             {
-                "rule": rule.id,
-                "category": compiled_rule.category,
-                "severity": rule.severity,
-                "signal": rule.signal,
+                **self.fields[compiled_rule.rule.id],
                 "text": original[first:last],
-                "page": page_of(first),
+                # Counted where it is needed: most documents raise no flag, and a page
+                # table per document would cost every one of them.
+                "page": page_of(first)
+                if page_of is not None
+                else original.count(PAGE_SEPARATOR, 0, first) + 1,
                 "start": first,
                 "end": last,
                 "context": original[max(0, first - CONTEXT_CHARS) : last + CONTEXT_CHARS],
-                "ruleset_version": self.version,
             }
         )
 
 
 _FLAG_ORDER = attrgetter("start", "end", "rule")
-
-
-def _text_pages(text: str) -> Callable[[int], int]:
-    """Page numbers of offsets in plain text, where form feeds separate pages."""
-    breaks: list[int] = []
-
-    def page_of(offset: int) -> int:
-        # Found on the first flag only: most documents raise none, and looking for a form
-        # feed in every one of them would cost a pass over its text.
-        if not breaks:
-            if PAGE_SEPARATOR in text:
-                breaks.extend(m.start() for m in re.finditer(PAGE_SEPARATOR, text))
-            breaks.append(len(text))
-        return bisect_left(breaks, offset) + 1
-
-    return page_of
 
 
 def _check_lengths(items: Sequence[object], normalized: Sequence[Normalized] | None) -> None:
@@ -207,7 +204,7 @@ def scan_text(
 ) -> ScanResult:
     """Detect over plain text; form feeds in ``text`` separate pages. ``normalized``: as
     for :func:`scan`."""
-    return _Scanner(ruleset, matcher, settings).scan(text, _text_pages(text), normalized)
+    return _Scanner(ruleset, matcher, settings).scan(text, None, normalized)
 
 
 def scan_many(
@@ -240,6 +237,6 @@ def scan_texts(
     _check_lengths(texts, normalized)
     scanner = _Scanner(ruleset, matcher, settings)
     return [
-        scanner.scan(text, _text_pages(text), None if normalized is None else normalized[i])
+        scanner.scan(text, None, None if normalized is None else normalized[i])
         for i, text in enumerate(texts)
     ]

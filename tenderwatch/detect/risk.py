@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Flag, Risk, Severity
 
@@ -32,11 +33,16 @@ LADDER = (
 
 def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
     """Risk level and the reasons that decided it (rule ids of findings and signals)."""
-    signals = sorted({f.rule for f in flags if f.signal})
-    findings: dict[str, Severity] = {}
-    for flag in flags:
-        if not flag.signal:
-            findings[flag.rule] = flag.severity
+    # Decided by which rules flagged, at what severity, as signals or not: documents share
+    # a few such sets (a camera tender's three context signals), so each is worked out once.
+    risk, reasons = _assessed(frozenset((f.rule, f.severity, f.signal) for f in flags))
+    return risk, list(reasons)
+
+
+@lru_cache(maxsize=4096)
+def _assessed(flagged: frozenset[tuple[str, Severity, bool]]) -> tuple[Risk, tuple[str, ...]]:
+    signals = sorted({rule for rule, _, signal in flagged if signal})
+    findings = {rule: severity for rule, severity, signal in flagged if not signal}
     if findings:  # no step decides without one
         for step in LADDER:
             if len(signals) < step.signals:
@@ -52,7 +58,7 @@ def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
                     reasons.append(
                         f"raised by {len(signals)} context signals: {', '.join(signals)}"
                     )
-                return step.risk, reasons
+                return step.risk, tuple(reasons)
     if signals:
-        return Risk.LOW, [f"context signals only: {', '.join(signals)}"]
-    return Risk.NONE, []
+        return Risk.LOW, (f"context signals only: {', '.join(signals)}",)
+    return Risk.NONE, ()
