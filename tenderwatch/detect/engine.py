@@ -126,7 +126,7 @@ class _Scanner:
             # Atoms only in exclusions are not in the first pass: looked for here, wherever.
             needed = [rule.find_atoms for rule in evaluated]
             hits, complete = self.found_by.find(text, self.max_hits, needed)
-            segments = Segments(original, normalized.to_original)
+            segments = Segments(original, normalized.to_original, text)
             for compiled_rule, spans in evaluate(evaluated, hits, segments):
                 # A signal is context, not evidence: its first occurrence explains it, and
                 # a camera tender would otherwise carry a flag for every mention of 视频监控.

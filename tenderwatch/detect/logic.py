@@ -6,7 +6,8 @@ hits rather than the size of the document.
 
 Semantics (docs/rules.md):
 - a *match* is ``(start, end, evidence)``; evidence spans become the flags;
-- ``near`` with ``within: N``: one match of every child inside a window of N characters;
+- ``near`` with ``within: N``: one match of every child inside a window of N characters
+  that crosses no sentence or clause end (see _SENTENCE_ENDS);
   the evidence is the minimal span covering the closest such combination;
 - ``near`` with a scope: the same, with the window inside one sentence or row;
 - a rule's overlapping evidence spans are merged into one (their union);
@@ -35,6 +36,15 @@ _BOUNDARIES = {
 }
 
 
+# Where a sentence or clause ends in normalized text: 。 anywhere, and ; ! ? (NFKC made ；！？
+# ASCII) where whitespace or the next clause's number follows, as at the end of a numbered
+# clause's line (normalization drops the line break before a Chinese numeral); a ； inside a
+# table cell or a line lists items of one requirement. A `near` window never reaches across
+# one. Line breaks alone are no end, as PDF columns and OCR wrap lines inside sentences; nor
+# is "." (3.1, 2.5 km, e.g.).
+_SENTENCE_ENDS = re.compile(r"。|[;!?](?=\s|[一二三四五六七八九十]+[、.]|\d+[.、)]|[(（]\d)")
+
+
 class Segments:
     """Sentence/row numbers of normalized positions, computed on first use.
 
@@ -42,10 +52,19 @@ class Segments:
     between Chinese characters (they are layout, not words), which would merge rows.
     """
 
-    def __init__(self, original: str, to_original: Callable[[int, int], Span]) -> None:
+    def __init__(self, original: str, to_original: Callable[[int, int], Span], text: str) -> None:
         self._original = original
         self._to_original = to_original
+        self._text = text  # normalized
         self._bounds: dict[Scope, list[int]] = {}
+        self._ends: list[int] | None = None
+
+    def crosses_sentence_end(self, start: int, end: int) -> bool:
+        """Whether normalized ``[start, end)`` holds the end of a sentence or clause."""
+        if self._ends is None:
+            self._ends = [m.start() for m in _SENTENCE_ENDS.finditer(self._text)]
+        i = bisect_left(self._ends, start)
+        return i < len(self._ends) and self._ends[i] < end
 
     def of(self, scope: Scope, position: int) -> int:
         if scope is Scope.DOCUMENT:
@@ -80,7 +99,7 @@ def _evaluate(node: Node, hits: Hits, segments: Segments) -> list[Match]:
     if node.scope is not None:
         return _near_scope(children, node.scope, segments)
     assert node.within is not None  # guaranteed by the schema: within xor scope
-    return _near_within(children, node.within)
+    return _near_within(children, node.within, segments)
 
 
 def _closest(children: Sequence[Sequence[Match]], within: int | None) -> list[Span]:
@@ -134,8 +153,14 @@ def _closest(children: Sequence[Sequence[Match]], within: int | None) -> list[Sp
     return minimal[::-1]
 
 
-def _near_within(children: list[list[Match]], within: int) -> list[Match]:
-    return [(s, e, ((s, e),)) for s, e in _closest(children, within)]
+def _near_within(children: list[list[Match]], within: int, segments: Segments) -> list[Match]:
+    # One requirement is one clause: "…超标告警推送住建局；4. 礼拜时段停止施工" pairs an alarm with
+    # prayer times only across the clause end.
+    return [
+        (s, e, ((s, e),))
+        for s, e in _closest(children, within)
+        if not segments.crosses_sentence_end(s, e)
+    ]
 
 
 def _near_scope(children: list[list[Match]], scope: Scope, segments: Segments) -> list[Match]:

@@ -52,3 +52,16 @@ def test_real_notice_gets_clean_quotes() -> None:
     flags = [f for f in result.flags if f.rule == "ethnic.attribute.face"]
     assert [f.text for f in flags] == ["民族属性识别", "非维族）属性识别"]
     assert all(a.end <= b.start for a, b in pairwise(flags))
+
+
+def test_a_near_window_stays_inside_one_clause(ruleset: RuleSet, matcher: str) -> None:
+    # An alarm that ends one numbered clause and the prayer times that start the next are two
+    # requirements; within one clause, and across a ； that lists items of one cell, the pair
+    # is one.
+    across = "3. 扬尘超标告警推送施工方；\n4. 斋月期间夜间停止高噪声作业"
+    assert quotes(across, ruleset, matcher, "religion.practice.fasting") == []
+    across_numeral = "一、超标告警推送住建局；二、斋月期间停工"
+    assert quotes(across_numeral, ruleset, matcher, "religion.practice.fasting") == []
+    assert quotes("斋月期间异常就餐告警", ruleset, matcher, "religion.practice.fasting") != []
+    in_cell = "| 民族 | 0 未知，2 维吾尔族；由人脸属性模型自动判定 |"
+    assert quotes(in_cell, ruleset, matcher, "ethnic.attribute.face") != []
