@@ -265,7 +265,9 @@ class _Tables:
     gap_only: re.Pattern[str]
     space: re.Pattern[str]
     cjk: re.Pattern[str]
-    joiner: re.Pattern[str]  # a character that combines with the one before it
+    # A character that combines with the one before it, or is removed: what a gap's left
+    # neighbour is looked for behind.
+    attached: re.Pattern[str]
     invisible: re.Pattern[str]
     # The fast path (see normalize): characters it cannot handle, whitespace runs it
     # removes or collapses, and the frequent 1:1 changes it makes with str.replace.
@@ -409,7 +411,7 @@ def _tables() -> _Tables:
         # A combining mark (half-width ﾞ) is no CJK neighbour: removing the gap before it
         # would let it compose on a second pass.
         cjk=re.compile(f"(?![{join}])[{_CJK}]"),
-        joiner=re.compile(f"[{join}]"),
+        attached=re.compile(f"[{join}{invisible_class}]"),
         invisible=re.compile(f"[{invisible_class}]+"),
         unusual=re.compile(f"[{unusual}{astral}]"),
         # A whitespace run between two CJK characters (removed: group 1 unset), or any
@@ -426,10 +428,11 @@ def _tables() -> _Tables:
 
 def _gap(tables: _Tables, text: str, begin: int, finish: int) -> str:
     """What a run of whitespace and invisible characters becomes."""
-    # On the left, the base of the cluster that ends there decides: ｶﾞ becomes ガ, which a
-    # second pass would read as CJK (normalizing twice must change nothing).
+    # On the left, the base of the cluster that ends there decides, past its marks and any
+    # invisible character: ｶﾞ becomes ガ, which a second pass would read as CJK (normalizing
+    # twice must change nothing).
     left = begin - 1
-    while left > 0 and tables.joiner.match(text, left) is not None:
+    while left > 0 and tables.attached.match(text, left) is not None:
         left -= 1
     between_cjk = (
         begin > 0

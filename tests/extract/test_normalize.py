@@ -91,6 +91,7 @@ def test_whole_normalized_text_maps_to_an_original_span_with_the_same_text(text:
 @settings(max_examples=300, deadline=None)
 @given(texts)
 @example("ｶﾞ 吾")  # a cluster that composes into CJK before a gap (found by this test)
+@example("吾ᅡ\ufe00 ⽉")  # ... and one ending in an invisible variation selector
 def test_normalizing_twice_changes_nothing(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once
