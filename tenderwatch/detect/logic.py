@@ -7,7 +7,7 @@ hits rather than the size of the document.
 Semantics (docs/rules.md):
 - a *match* is ``(start, end, evidence)``; evidence spans become the flags;
 - ``near`` with ``within: N``: one match of every child inside a window of N characters
-  that crosses no sentence or clause end (see _SENTENCE_ENDS);
+  that crosses no clause end (see _CLAUSE_ENDS);
   the evidence is the minimal span covering the closest such combination;
 - ``near`` with a scope: the same, with the window inside one sentence or row;
 - a rule's overlapping evidence spans are merged into one (their union);
@@ -42,7 +42,7 @@ _BOUNDARIES = {
 # table cell or a line lists items of one requirement. A `near` window never reaches across
 # one. Line breaks alone are no end, as PDF columns and OCR wrap lines inside sentences; nor
 # is "." (3.1, 2.5 km, e.g.).
-_SENTENCE_ENDS = re.compile(r"。|[;!?](?=\s|[一二三四五六七八九十]+[、.]|\d+[.、)]|[(（]\d)")
+_CLAUSE_ENDS = re.compile(r"。|[;!?](?=\s|[一二三四五六七八九十]+[、.]|\d+[.、)]|[(（]\d)")
 
 
 class Segments:
@@ -59,10 +59,11 @@ class Segments:
         self._bounds: dict[Scope, list[int]] = {}
         self._ends: list[int] | None = None
 
-    def crosses_sentence_end(self, start: int, end: int) -> bool:
-        """Whether normalized ``[start, end)`` holds the end of a sentence or clause."""
+    def crosses_clause_end(self, start: int, end: int) -> bool:
+        """Whether normalized ``[start, end)`` holds the end of a clause (_CLAUSE_ENDS: unlike
+        ``Scope.SENTENCE``, a line break alone ends none)."""
         if self._ends is None:
-            self._ends = [m.start() for m in _SENTENCE_ENDS.finditer(self._text)]
+            self._ends = [m.start() for m in _CLAUSE_ENDS.finditer(self._text)]
         i = bisect_left(self._ends, start)
         return i < len(self._ends) and self._ends[i] < end
 
@@ -159,7 +160,7 @@ def _near_within(children: list[list[Match]], within: int, segments: Segments) -
     return [
         (s, e, ((s, e),))
         for s, e in _closest(children, within)
-        if not segments.crosses_sentence_end(s, e)
+        if not segments.crosses_clause_end(s, e)
     ]
 
 
