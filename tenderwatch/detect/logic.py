@@ -7,7 +7,7 @@ hits rather than the size of the document.
 Semantics (docs/rules.md):
 - a *match* is ``(start, end, evidence)``; evidence spans become the flags;
 - ``near`` with ``within: N``: one match of every child inside a window of N characters
-  that crosses no clause end (see _CLAUSE_ENDS);
+  inside one clause (see _CLAUSE_ENDS);
   the evidence is the minimal span covering the closest such combination;
 - ``near`` with a scope: the same, with the window inside one sentence or row;
 - a rule's overlapping evidence spans are merged into one (their union);
@@ -59,13 +59,14 @@ class Segments:
         self._bounds: dict[Scope, list[int]] = {}
         self._ends: list[int] | None = None
 
-    def crosses_clause_end(self, start: int, end: int) -> bool:
-        """Whether normalized ``[start, end)`` holds the end of a clause (_CLAUSE_ENDS: unlike
-        ``Scope.SENTENCE``, a line break alone ends none)."""
+    def clause_of(self, start: int, end: int) -> int | None:
+        """The clause that holds normalized ``[start, end)`` (its number), or None where the
+        span holds a clause end (_CLAUSE_ENDS: unlike ``Scope.SENTENCE``, a line break alone
+        ends none)."""
         if self._ends is None:
             self._ends = [m.start() for m in _CLAUSE_ENDS.finditer(self._text)]
-        i = bisect_left(self._ends, start)
-        return i < len(self._ends) and self._ends[i] < end
+        clause = bisect_left(self._ends, start)
+        return clause if clause == bisect_left(self._ends, end) else None
 
     def of(self, scope: Scope, position: int) -> int:
         if scope is Scope.DOCUMENT:
@@ -156,25 +157,30 @@ def _closest(children: Sequence[Sequence[Match]], within: int | None) -> list[Sp
 
 def _near_within(children: list[list[Match]], within: int, segments: Segments) -> list[Match]:
     # One requirement is one clause: "…超标告警推送住建局；4. 礼拜时段停止施工" pairs an alarm with
-    # prayer times only across the clause end.
-    return [
-        (s, e, ((s, e),))
-        for s, e in _closest(children, within)
-        if not segments.crosses_clause_end(s, e)
-    ]
+    # prayer times only across the clause end. Windows are looked for clause by clause, so a
+    # nearer partner across a clause end never hides the one inside the clause.
+    return _near_grouped(children, segments.clause_of, within)
 
 
 def _near_scope(children: list[list[Match]], scope: Scope, segments: Segments) -> list[Match]:
+    return _near_grouped(children, lambda s, e: segments.within_one(scope, s, e), None)
+
+
+def _near_grouped(
+    children: list[list[Match]], group_of: Callable[[int, int], int | None], within: int | None
+) -> list[Match]:
+    """Closest windows (_closest) among the matches of each group (a clause, sentence or
+    row; ``group_of`` gives a match's group, None for one that spans two)."""
     groups: dict[int, list[list[Match]]] = {}
     for index, matches in enumerate(children):
         for match in matches:
-            segment = segments.within_one(scope, match[0], match[1])
-            if segment is not None:
-                groups.setdefault(segment, [[] for _ in children])[index].append(match)
+            group = group_of(match[0], match[1])
+            if group is not None:
+                groups.setdefault(group, [[] for _ in children])[index].append(match)
     found: list[Match] = []
     for grouped in groups.values():
         if all(grouped):
-            found.extend((s, e, ((s, e),)) for s, e in _closest(grouped, None))
+            found.extend((s, e, ((s, e),)) for s, e in _closest(grouped, within))
     return sorted(found)
 
 

@@ -65,3 +65,13 @@ def test_a_near_window_stays_inside_one_clause(ruleset: RuleSet, matcher: str) -
     assert quotes("斋月期间异常就餐告警", ruleset, matcher, "religion.practice.fasting") != []
     in_cell = "| 民族 | 0 未知，2 维吾尔族；由人脸属性模型自动判定 |"
     assert quotes(in_cell, ruleset, matcher, "ethnic.attribute.face") != []
+
+
+def test_a_partner_across_a_clause_end_hides_none_inside(ruleset: RuleSet, matcher: str) -> None:
+    # 人脸 in clause 2 is nearer to the 维族 that ends clause 1 and to the 人像 that starts
+    # clause 3 than to the 维族 of its own clause: windows are looked for clause by clause, so
+    # the pair inside clause 2 is still found, and nothing across a clause end is.
+    text = "1. 维族；\n2. 人脸属性比对甲乙丙丁戊己庚辛维族；\n3. 人像"
+    pair = "人脸属性比对甲乙丙丁戊己庚辛维族"
+    assert quotes(text, ruleset, matcher, "ethnic.attribute.face") == [pair]
+    assert quotes("1. 维族；\n2. 人像", ruleset, matcher, "ethnic.attribute.face") == []
