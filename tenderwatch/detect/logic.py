@@ -29,9 +29,14 @@ Span = tuple[int, int]
 Match = tuple[int, int, tuple[Span, ...]]
 Hits = dict[int, list[Span]]
 
-# Sentence ends (full-width and ASCII) and line/page breaks; rows are lines.
+# Sentence ends (full-width and ASCII) and line/page breaks; rows are lines. A line break
+# inside wrapped English prose is no sentence end: after a letter, digit or comma (or the \r
+# of a \r\n) and before a lowercase letter ("(ethnicity, religion,\n   gender) are excluded").
+# Chinese rows, numbered clauses and bullets still end one.
 _BOUNDARIES = {
-    Scope.SENTENCE: re.compile(r"[。！？；!?;\n\r\f]"),
+    Scope.SENTENCE: re.compile(
+        r"[。！？；!?;\f]|(?<![A-Za-z0-9,\r])[\r\n]|[\r\n](?![\r\n]?[ \t]*[a-z])"
+    ),
     Scope.ROW: re.compile(r"[\n\r\f]"),
 }
 

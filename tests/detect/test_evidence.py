@@ -75,3 +75,16 @@ def test_a_partner_across_a_clause_end_hides_none_inside(ruleset: RuleSet, match
     pair = "人脸属性比对甲乙丙丁戊己庚辛维族"
     assert quotes(text, ruleset, matcher, "ethnic.attribute.face") == [pair]
     assert quotes("1. 维族；\n2. 人像", ruleset, matcher, "ethnic.attribute.face") == []
+
+
+def test_a_wrapped_english_sentence_is_one_sentence(matcher: str) -> None:
+    # Sentence-scoped exclusions reach across a line break inside English prose (after a
+    # comma, before a lowercase word), not across numbered clauses or Chinese rows.
+    bundled = load_ruleset()
+    wrapped = (
+        "2. Live facial recognition and any demographic analytics (ethnicity, religion,\n"
+        "   gender) are expressly excluded and must be disabled."
+    )
+    assert quotes(wrapped, bundled, matcher, "ethnic.attribute.face_en") == []
+    numbered = "2. Facial analytics shall report ethnicity (Uyghur, Han)\n3. Bodycams are excluded."
+    assert quotes(numbered, bundled, matcher, "ethnic.attribute.face_en") != []
