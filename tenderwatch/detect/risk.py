@@ -2,6 +2,8 @@
 
 Context signals never flag a document alone; two or more *distinct* signals raise a
 finding by one level. The ladder is data: the first step a document reaches decides.
+Signals of a capping category (a report, audit or pledge: the document is about the
+capability, it does not buy it) then hold the risk at most at their cap.
 """
 
 from __future__ import annotations
@@ -30,19 +32,40 @@ LADDER = (
     Step(Risk.LOW, Severity.LOW, 0),
 )
 
+# Signal categories that cap a document's risk, and the cap.
+CAPS = {"context.genre": Risk.LOW}
+_RANK = {Risk.NONE: 0, Risk.LOW: 1, Risk.MEDIUM: 2, Risk.HIGH: 3}
+
 
 def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
     """Risk level and the reasons that decided it (rule ids of findings and signals)."""
     # Decided by which rules flagged, at what severity, as signals or not: documents share
     # a few such sets (a camera tender's three context signals), so each is worked out once.
-    risk, reasons = _assessed(frozenset((f.rule, f.severity, f.signal) for f in flags))
+    risk, reasons = _assessed(frozenset((f.rule, f.category, f.severity, f.signal) for f in flags))
     return risk, list(reasons)
 
 
 @lru_cache(maxsize=4096)
-def _assessed(flagged: frozenset[tuple[str, Severity, bool]]) -> tuple[Risk, tuple[str, ...]]:
-    signals = sorted({rule for rule, _, signal in flagged if signal})
-    findings = {rule: severity for rule, severity, signal in flagged if not signal}
+def _assessed(
+    flagged: frozenset[tuple[str, str, Severity, bool]],
+) -> tuple[Risk, tuple[str, ...]]:
+    capping = sorted(rule for rule, category, _, signal in flagged if signal and category in CAPS)
+    caps = [CAPS[category] for _, category, _, signal in flagged if signal and category in CAPS]
+    risk, reasons = _climbed(flagged, frozenset(capping))
+    cap = min(caps, key=_RANK.__getitem__, default=None)
+    if cap is not None and _RANK[risk] > _RANK[cap]:
+        why = f"capped at {cap.value}: the document is about the capability ({', '.join(capping)})"
+        return cap, (*reasons, why)
+    return risk, reasons
+
+
+def _climbed(
+    flagged: frozenset[tuple[str, str, Severity, bool]], capping: frozenset[str]
+) -> tuple[Risk, tuple[str, ...]]:
+    """The first step of the ladder that the flags reach. A capping signal says what kind of
+    document this is: it raises no finding."""
+    signals = sorted({rule for rule, _, _, signal in flagged if signal and rule not in capping})
+    findings = {rule: severity for rule, _, severity, signal in flagged if not signal}
     if findings:  # no step decides without one
         for step in LADDER:
             if len(signals) < step.signals:
@@ -59,6 +82,6 @@ def _assessed(flagged: frozenset[tuple[str, Severity, bool]]) -> tuple[Risk, tup
                         f"raised by {len(signals)} context signals: {', '.join(signals)}"
                     )
                 return step.risk, tuple(reasons)
-    if signals:
-        return Risk.LOW, (f"context signals only: {', '.join(signals)}",)
+    if signals or capping:
+        return Risk.LOW, (f"context signals only: {', '.join(sorted([*signals, *capping]))}",)
     return Risk.NONE, ()

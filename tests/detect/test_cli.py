@@ -37,6 +37,7 @@ def test_rules_ls_json_and_category_filter() -> None:
         "context.capability.face",
         "context.region.autonomous",
         "context.hardware.gpu_server",
+        "context.genre.report",  # a category's sub-categories are listed with it
     }
     assert all(r["signal"] for r in rows)
 

@@ -114,12 +114,26 @@ def test_all_quotes_each_part(ruleset: RuleSet, matcher: str) -> None:
         ("服务器DS-IF0100-AI，人脸识别", Risk.MEDIUM),  # one signal is not enough
         ("服务器DS-IF0100-AI，人脸识别，某某自治县", Risk.HIGH),
         ("人脸属性：民族", Risk.HIGH),
+        ("本会建议", Risk.LOW),  # a genre signal alone is a signal
+        ("人脸属性：民族。本会建议", Risk.LOW),  # a report quoting a finding: capped
+        ("服务器DS-IF0100-AI，人脸识别，本会建议", Risk.LOW),  # it raises nothing either
     ],
 )
 def test_risk_ladder(ruleset: RuleSet, matcher: str, text: str, risk: Risk) -> None:
     result = scan_text(text, ruleset, matcher=matcher)
     assert result.risk is risk
     assert bool(result.reasons) == (risk is not Risk.NONE)
+
+
+def test_a_genre_signal_caps_the_risk_and_keeps_the_evidence(
+    ruleset: RuleSet, matcher: str
+) -> None:
+    result = scan_text("人脸属性：民族。本会建议禁止出口", ruleset, matcher=matcher)
+    assert {f.rule for f in result.flags} == {"ethnic.attribute.face", "context.genre.report"}
+    assert result.reasons == [
+        "ethnic.attribute.face (high)",
+        "capped at low: the document is about the capability (context.genre.report)",
+    ]
 
 
 def test_hit_limit_is_reported(ruleset: RuleSet, matcher: str) -> None:
