@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tenderwatch._native import compiled_modules
 from tenderwatch.detect import load_ruleset, scan_texts
 from tenderwatch.detect.compiler import AtomKind
 from tenderwatch.detect.engine import compiled
@@ -222,6 +223,9 @@ def main() -> None:
         f"rule set {ruleset.version}: {len(terms)} literals + {len(regexes)} regexes, "
         f"matcher {matcher.name}"
     )
+    # Compiled by setup.py where it could; TENDERWATCH_PURE_PYTHON=1 measures the source.
+    native = compiled_modules()
+    print(f"scanning modules: {f'compiled ({len(native)})' if native else 'pure Python'}")
 
     # 1. The scan stage: match + rules + evidence + risk over normalized text. Ingest
     # normalizes each page once, for the search index and the scan alike, so normalization

@@ -10,8 +10,8 @@ trap 'scripts/pg-test-server.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
 eval "$(scripts/pg-test-server.sh start "$pg_dir")"
 
 echo "==> ruff"
-.venv/bin/ruff check tenderwatch tests bench examples
-.venv/bin/ruff format --check tenderwatch tests bench examples
+.venv/bin/ruff check setup.py tenderwatch tests bench examples
+.venv/bin/ruff format --check setup.py tenderwatch tests bench examples
 echo "==> mypy --strict"
 .venv/bin/mypy
 echo "==> pytest"

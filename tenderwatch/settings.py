@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     detect_max_hits: int = Field(
         200_000, description="Pattern hits kept per document; text after the limit is not scanned."
     )
+    pure_python: bool = Field(
+        False,
+        description="Import the scanning modules from their Python source even where setup.py "
+        "compiled them (read once, when tenderwatch is imported; see tenderwatch/_native.py).",
+    )
     cache_dir: Path | None = Field(
         None,
         description="Folder for compiled pattern databases (safe to delete); default: "
