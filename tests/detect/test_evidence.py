@@ -88,3 +88,18 @@ def test_a_wrapped_english_sentence_is_one_sentence(matcher: str) -> None:
     assert quotes(wrapped, bundled, matcher, "ethnic.attribute.face_en") == []
     numbered = "2. Facial analytics shall report ethnicity (Uyghur, Han)\n3. Bodycams are excluded."
     assert quotes(numbered, bundled, matcher, "ethnic.attribute.face_en") != []
+
+
+def test_an_ascii_semicolon_joins_a_sentence_a_full_width_one_ends_it(
+    ruleset: RuleSet, matcher: str
+) -> None:
+    # English joins the clauses of one sentence with ";" ("…the mosque; privacy masking of
+    # the entrance is required"); Chinese ends a listed item with "；". Sentence scopes read
+    # the original text, where the two still differ.
+    bundled = load_ruleset()
+    masked = "Camera TC-19 overlooks the mosque entrance; permanent privacy masking is required."
+    assert quotes(masked, bundled, matcher, "religion.venue.surveillance_en") == []
+    unmasked = "Camera TC-19 overlooks the mosque entrance!\nPermanent privacy masking is required."
+    assert quotes(unmasked, bundled, matcher, "religion.venue.surveillance_en") != []
+    assert quotes("斋月；预警", ruleset, matcher, "religion.practice.fasting") == []
+    assert quotes("斋月;预警", ruleset, matcher, "religion.practice.fasting") == ["斋月;预警"]
