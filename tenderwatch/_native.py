@@ -43,13 +43,14 @@ def source_of(module: str, root: Path = PACKAGE.parent) -> Path:
 
 
 def stale(built: dict[str, str], root: Path = PACKAGE.parent) -> set[str]:
-    """The recorded modules whose source no longer hashes to what was compiled."""
+    """The recorded modules whose source no longer hashes to what was compiled (a module
+    whose source is missing has only its extension, which is then used)."""
     found = set()
     for module, digest in built.items():
         try:
             current = hashlib.sha256(source_of(module, root).read_bytes()).hexdigest()
         except OSError:
-            current = ""
+            continue
         if current != digest:
             found.add(module)
     return found

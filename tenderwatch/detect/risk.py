@@ -2,8 +2,8 @@
 
 Context signals never flag a document alone; two or more *distinct* signals raise a
 finding by one level. The ladder is data: the first step a document reaches decides.
-Signals of a capping category (a report, audit or pledge: the document is about the
-capability, it does not buy it) then hold the risk at most at their cap.
+Signals of a capping category (context.genre: a report, ruling, audit or pledge, a document
+about the capability rather than a purchase of it) then hold the risk at most at their cap.
 """
 
 from __future__ import annotations

@@ -64,6 +64,8 @@ def test_a_current_source_is_not_stale(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_bytes(b"X = 1\n")
     digest = hashlib.sha256(b"X = 1\n").hexdigest()
     assert _native.stale({"mod": digest}, root=tmp_path) == set()
+    # Without its source, an extension is all there is: it is used.
+    assert _native.stale({"gone": "0" * 64}, root=tmp_path) == set()
     assert _native.recorded(tmp_path / "missing.json") == {}
 
 
