@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tenderwatch.detect import load_ruleset
+from tenderwatch.detect import load_ruleset, scan_text
 from tenderwatch.detect.evaluation import (
     DOCUMENT_FLOOR_PRECISION,
     DOCUMENT_FLOOR_RECALL,
@@ -80,3 +80,23 @@ def test_malformed_corpus_names_file_and_case(tmp_path: Path) -> None:
     (cases / "a.yaml").write_text("- {id: one, lang: en, kind: negative, text: a}\n" * 2)
     with pytest.raises(CorpusError, match="case one: duplicate id"):
         load_cases(cases)
+
+
+@pytest.mark.parametrize("variant", ["s2tw", "s2hk"])
+def test_chinese_examples_fire_in_taiwan_and_hong_kong_characters(variant: str) -> None:
+    # Normalization converts traditional characters to simplified one by one, but Taiwan and
+    # Hong Kong write some words with variants that convert to another simplified character
+    # (台帳 → 台帐, not 台账; 著裝 stays 著装; 保衞 stays 保衞): rules must accept both.
+    from opencc import OpenCC
+
+    convert = OpenCC(variant).convert
+    ruleset = load_ruleset()
+    missed = []
+    for rule in ruleset.rules:
+        if not any(language.startswith("zh") for language in rule.languages):
+            continue
+        for example in rule.examples.match:
+            text = convert(example)
+            if text != example and rule.id not in {f.rule for f in scan_text(text, ruleset).flags}:
+                missed.append(f"{rule.id}: {text!r}")
+    assert missed == []
