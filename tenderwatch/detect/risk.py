@@ -34,7 +34,8 @@ LADDER = (
 
 # Signal categories that cap a document's risk, and the cap.
 CAPS = {"context.genre": Risk.LOW}
-_RANK = {Risk.NONE: 0, Risk.LOW: 1, Risk.MEDIUM: 2, Risk.HIGH: 3}
+# Risk levels in the order Risk declares them, none to high.
+_RANK = {risk: rank for rank, risk in enumerate(Risk)}
 
 
 def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
@@ -49,12 +50,14 @@ def assess(flags: Sequence[Flag]) -> tuple[Risk, list[str]]:
 def _assessed(
     flagged: frozenset[tuple[str, str, Severity, bool]],
 ) -> tuple[Risk, tuple[str, ...]]:
-    capping = sorted(rule for rule, category, _, signal in flagged if signal and category in CAPS)
-    caps = [CAPS[category] for _, category, _, signal in flagged if signal and category in CAPS]
-    risk, reasons = _climbed(flagged, frozenset(capping))
-    cap = min(caps, key=_RANK.__getitem__, default=None)
+    caps = {
+        rule: CAPS[category] for rule, category, _, signal in flagged if signal and category in CAPS
+    }
+    risk, reasons = _climbed(flagged, frozenset(caps))
+    cap = min(caps.values(), key=_RANK.__getitem__, default=None)
     if cap is not None and _RANK[risk] > _RANK[cap]:
-        why = f"capped at {cap.value}: the document is about the capability ({', '.join(capping)})"
+        rules = ", ".join(sorted(caps))
+        why = f"capped at {cap.value}: the document is about the capability ({rules})"
         return cap, (*reasons, why)
     return risk, reasons
 
