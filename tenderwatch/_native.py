@@ -24,8 +24,7 @@ from types import ModuleType
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = PACKAGE / "_native.json"
 # The setting pure_python (tenderwatch.settings), read from the environment before anything
-# else of the package is imported: any value but empty, 0 or false runs every module from
-# its source (tests compare both ways).
+# else of the package is imported (tests compare both ways).
 PURE_PYTHON = "TENDERWATCH_PURE_PYTHON"
 
 
@@ -77,10 +76,23 @@ def guard() -> None:
     built = recorded()
     if not built:
         return
-    pure = os.environ.get(PURE_PYTHON, "").strip().lower() not in ("", "0", "false")
-    blocked = set(built) if pure else stale(built)
+    blocked = set(built) if pure_python() else stale(built)
     if blocked:
         sys.meta_path.insert(0, SourceFirst(blocked))
+
+
+def pure_python() -> bool:
+    """The setting pure_python, parsed as Settings parses it (1/0, true/false, yes/no, on/off);
+    a value it would reject counts as set. pydantic is imported only when the variable is."""
+    value = os.environ.get(PURE_PYTHON, "").strip()
+    if not value:
+        return False
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(bool).validate_python(value)
+    except ValidationError:
+        return True
 
 
 def compiled_modules() -> list[str]:

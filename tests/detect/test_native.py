@@ -16,6 +16,7 @@ import pytest
 
 from tenderwatch import _native
 from tenderwatch.detect import scan_texts
+from tenderwatch.settings import Settings
 
 from .test_batch import _labelled_texts, _notices
 
@@ -69,10 +70,20 @@ def test_a_current_source_is_not_stale(tmp_path: Path) -> None:
     assert _native.recorded(tmp_path / "missing.json") == {}
 
 
+@pytest.mark.parametrize("value", ["1", "true", "yes", "on", "0", "false", "no", "off", "OFF"])
+def test_the_switch_reads_the_variable_as_the_setting_does(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Settings.model_config["env_prefix"] + "PURE_PYTHON" == _native.PURE_PYTHON
+    monkeypatch.setenv(_native.PURE_PYTHON, value)
+    assert _native.pure_python() is Settings().pure_python
+
+
 SCAN = """
 import json, sys
 from tenderwatch._native import compiled_modules
 from tenderwatch.detect import scan_texts
+from tenderwatch.settings import Settings
 texts = json.load(open(sys.argv[1], encoding="utf-8"))
 results = [r.model_dump(mode="json") for r in scan_texts(texts)]
 print(json.dumps({"compiled": compiled_modules(), "results": results}))
