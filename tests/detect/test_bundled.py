@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from opencc import OpenCC
 
 from tenderwatch.detect import load_ruleset, scan_text
 from tenderwatch.detect.evaluation import (
@@ -87,8 +88,6 @@ def test_chinese_examples_fire_in_taiwan_and_hong_kong_characters(variant: str) 
     # Normalization converts traditional characters to simplified one by one, but Taiwan and
     # Hong Kong write some words with variants that convert to another simplified character
     # (台帳 → 台帐, not 台账; 著裝 stays 著装; 保衞 stays 保衞): rules must accept both.
-    from opencc import OpenCC
-
     convert = OpenCC(variant).convert
     ruleset = load_ruleset()
     missed = []
