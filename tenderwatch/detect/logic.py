@@ -30,14 +30,15 @@ Match = tuple[int, int, tuple[Span, ...]]
 Hits = dict[int, list[Span]]
 
 # Sentence ends (full-width and ASCII) and line/page breaks; rows are lines. A line break
-# inside wrapped English prose is no sentence end: after a letter, digit or comma (or the \r
-# of a \r\n) and before a lowercase letter ("(ethnicity, religion,\n   gender) are excluded").
+# inside wrapped English prose is no sentence end: after a letter, digit, comma, closing quote
+# or bracket (or the \r of a \r\n) and before a lowercase letter ("(ethnicity, religion,\n
+# gender) are excluded", 'an "ethnicity estimation"\n  module. It was never activated').
 # Chinese rows, numbered clauses and bullets still end one. Nor is an ASCII ";": English joins
 # the clauses of one sentence with it ("…overlooks the mosque; privacy masking is required"),
 # where Chinese ends a listed item with "；" (these bounds are found in the original text).
 _BOUNDARIES = {
     Scope.SENTENCE: re.compile(
-        r"[。！？；!?\f]|(?<![A-Za-z0-9,\r])[\r\n]|[\r\n](?![\r\n]?[ \t]*[a-z])"
+        r"[。！？；!?\f]|(?<![A-Za-z0-9,\r\"”')])[\r\n]|[\r\n](?![\r\n]?[ \t]*[a-z])"
     ),
     Scope.ROW: re.compile(r"[\n\r\f]"),
 }

@@ -88,6 +88,14 @@ def test_a_wrapped_english_sentence_is_one_sentence(matcher: str) -> None:
     assert quotes(wrapped, bundled, matcher, "ethnic.attribute.face_en") == []
     numbered = "2. Facial analytics shall report ethnicity (Uyghur, Han)\n3. Bodycams are excluded."
     assert quotes(numbered, bundled, matcher, "ethnic.attribute.face_en") != []
+    # A line may end on a closing quote or bracket with the sentence going on below it.
+    quoted = (
+        'Finding 2: the bundle included an "ethnicity estimation"\n'
+        "  module. Review confirmed the module was never activated."
+    )
+    assert quotes(quoted, bundled, matcher, "ethnic.attribute.face_en") == []
+    quoted_row = 'Face attributes: "ethnicity estimation"\nThe module was never activated.'
+    assert quotes(quoted_row, bundled, matcher, "ethnic.attribute.face_en") != []
 
 
 def test_an_ascii_semicolon_joins_a_sentence_a_full_width_one_ends_it(
