@@ -34,11 +34,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 # Installing builds the compiled scanning modules (setup.py), about a minute on two cores:
-# skipped when the dependencies are as installed and every compiled module is current.
+# skipped when the dependencies are as installed and every compiled module is current and
+# loads (an extension deleted since is built again).
 stamp=.venv/tenderwatch-install.sha256
 wanted="$(cat pyproject.toml setup.py | sha256sum | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && .venv/bin/python -c \
-  'import sys, tenderwatch._native as n; b = n.recorded(); sys.exit(not b or bool(n.stale(b)))'; then
+if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && env -u TENDERWATCH_PURE_PYTHON .venv/bin/python -c \
+  'import sys, tenderwatch._native as n, tenderwatch.detect.engine, tenderwatch.normalize
+b = n.recorded(); sys.exit(not b or bool(n.stale(b)) or n.compiled_modules() != sorted(b))'; then
   echo "==> tenderwatch installed and its compiled modules current"
 else
   echo "==> pip install -e .[dev]"
